@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up zgsz-docs on a Debian/Ubuntu machine: LibreOffice, CJK fonts, a virtualenv with
+# the package installed. Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# python3-uno is what lets unoserver drive LibreOffice; it exists only for Debian's own
+# python3, so the virtualenv below is built on /usr/bin/python3 with system site-packages.
+apt_packages=(libreoffice-writer-nogui python3-uno python3-venv fonts-noto-cjk poppler-utils)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "安装系统软件包：${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    /usr/bin/python3 -m venv --system-site-packages .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# Put `zgsz` on the PATH for people following the README; skipped when not writable.
+if [ -w /usr/local/bin ] && [ ! -e /usr/local/bin/zgsz ]; then
+    ln -s "$PWD/.venv/bin/zgsz" /usr/local/bin/zgsz
+fi
+echo "安装完成：$(.venv/bin/zgsz --version)"

@@ -1,0 +1,209 @@
+"""The programme's rules, run over an input: every problem found, never just the first.
+
+Errors stop a final report; warnings are shown and kept in validation.json.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from service.catalogue import Catalogue, load_catalogue
+from service.cmmm import level_for_score
+from service.credit_code import credit_code_problem
+from service.errors import Problem, Severity
+from service.labels import dotted, label_for
+from service.model import DiagnosisInput
+from service.skeleton import Skeleton, load_skeleton
+from service.textcount import RULE, han_count
+
+ON_SITE = "现场诊断"
+FOLLOW_UP = "回访"
+
+
+@dataclass
+class Validation:
+    problems: list[Problem] = field(default_factory=list)
+    checks: dict[str, bool] = field(default_factory=dict)
+    body_chars: int = 0
+    section_chars: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, code: str, path: tuple, message: str, severity: Severity = "error",
+            label: str | None = None) -> None:
+        self.problems.append(
+            Problem(code, dotted(path), label or label_for(path), message, severity)
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "body_chars": self.body_chars,
+            "counting_rule": RULE,
+            "checks": self.checks,
+            "section_chars": self.section_chars,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+def validate(data: DiagnosisInput) -> Validation:
+    skeleton = load_skeleton(data.skeleton)
+    catalogue = load_catalogue(skeleton.catalogue)
+    result = Validation()
+
+    steps = (
+        ("章节与正文字数", lambda: _check_sections(data, skeleton, result)),
+        ("推荐典型场景", lambda: _check_scenarios(data, skeleton, catalogue, result)),
+        ("对标标杆企业", lambda: _check_benchmarks(data, skeleton, result)),
+        ("入企服务要求", lambda: _check_visits(data, skeleton, result)),
+        ("统一社会信用代码", lambda: _check_enterprise(data, result)),
+        ("诊断团队", lambda: _check_team(data, result)),
+        ("两评估结果", lambda: _check_assessments(data, result)),
+    )
+    for name, step in steps:
+        before = len(result.errors)
+        step()
+        result.checks[name] = len(result.errors) == before
+    return result
+
+
+def _section_label(section_title: str) -> str:
+    return f"{label_for(('report', 'sections'))} › {section_title}"
+
+
+def _check_sections(data: DiagnosisInput, skeleton: Skeleton, result: Validation) -> None:
+    texts = data.report.sections
+    known = {s.id for s in skeleton.sections}
+
+    for key in texts:
+        if key not in known:
+            ids = "、".join(s.id for s in skeleton.ordered())
+            result.add("section.unknown", ("report", "sections", key),
+                       f"报告骨架 {skeleton.id} 中没有这一章节（可用：{ids}）")
+
+    for section in skeleton.ordered():
+        path = ("report", "sections", section.id)
+        label = _section_label(section.title)
+        count = han_count(texts.get(section.id, ""))
+        result.section_chars[section.id] = count
+
+        if section.required and count == 0:
+            result.add("section.missing", path, "必需章节，正文为空或缺失", label=label)
+        elif count < section.min_chars:
+            result.add("section.short", path,
+                       f"正文 {count} 字，少于本章建议的 {section.min_chars} 字",
+                       "warning", label=label)
+
+    result.body_chars = sum(result.section_chars.values())
+    minimum = skeleton.rules.min_body_chars
+    if result.body_chars < minimum:
+        result.add("body.too_short", ("report", "sections"),
+                   f"正文共 {result.body_chars} 字，不足 {minimum} 字（{RULE}）")
+
+
+def _check_scenarios(data: DiagnosisInput, skeleton: Skeleton, catalogue: Catalogue,
+                     result: Validation) -> None:
+    picks = data.report.scenarios
+    ids = [p.id for p in picks]
+    seen: Counter[str] = Counter()
+
+    for i, scenario_id in enumerate(ids):
+        path = ("report", "scenarios", i, "id")
+        seen[scenario_id] += 1
+        if seen[scenario_id] == 2:
+            first = ids.index(scenario_id) + 1
+            result.add("scenario.repeated", path,
+                       f"场景 {scenario_id} 重复（与第{first}条相同），推荐场景须不重复")
+
+        if catalogue.get(scenario_id) is None:
+            where = f"《{catalogue.title}》"
+            if catalogue.complete:
+                result.add("scenario.unknown", path, f"场景编号 {scenario_id} 不在{where}中")
+            else:
+                result.add("scenario.unlisted", path,
+                           f"场景编号 {scenario_id} 不在本项目收录的{where}中"
+                           f"（{catalogue.edition}版目录不完整，请人工核对）", "warning")
+
+    distinct = len(seen)
+    minimum = skeleton.rules.min_scenarios
+    if distinct < minimum:
+        result.add("scenario.too_few", ("report", "scenarios"),
+                   f"推荐场景至少 {minimum} 个且不重复，当前只有 {distinct} 个不重复场景")
+
+
+def _check_benchmarks(data: DiagnosisInput, skeleton: Skeleton, result: Validation) -> None:
+    minimum = skeleton.rules.min_benchmarks
+    if len(data.report.benchmarks) < minimum:
+        result.add("benchmark.missing", ("report", "benchmarks"),
+                   f"须注明至少 {minimum} 家可对标的同行业国内标杆企业")
+
+
+def _check_visits(data: DiagnosisInput, skeleton: Skeleton, result: Validation) -> None:
+    rules = skeleton.rules
+    team = {m.name for m in data.agency.team}
+    on_site_hours = 0.0
+
+    for i, visit in enumerate(data.visits):
+        if visit.end <= visit.start:
+            result.add("visit.time_order", ("visits", i, "end"),
+                       f"结束时间 {visit.end:%H:%M} 应晚于开始时间 {visit.start:%H:%M}")
+        elif visit.kind == ON_SITE:
+            on_site_hours += visit.hours
+
+        strangers = [name for name in visit.experts if name not in team]
+        if strangers:
+            result.add("visit.expert_not_in_team", ("visits", i, "experts"),
+                       f"{'、'.join(strangers)} 不在诊断团队名单中", "warning")
+
+        if visit.kind == ON_SITE and len(set(visit.experts)) < rules.min_experts_on_site:
+            result.add("visit.too_few_experts", ("visits", i, "experts"),
+                       f"现场诊断每次不少于 {rules.min_experts_on_site} 名专家，"
+                       f"本次 {len(set(visit.experts))} 名")
+
+        if not visit.attendees:
+            result.add("visit.no_attendees", ("visits", i, "attendees"),
+                       "未填写签到人员，签到表将为空白", "warning")
+
+    if on_site_hours < rules.min_hours_on_site:
+        result.add("visit.too_short", ("visits",),
+                   f"现场诊断时间合计不少于 {rules.min_hours_on_site:g} 小时，"
+                   f"当前 {on_site_hours:.1f} 小时")
+
+    if rules.follow_up_required and not any(v.kind == FOLLOW_UP for v in data.visits):
+        result.add("visit.no_follow_up", ("visits",), "应安排至少一次企业回访（服务类型：回访）")
+
+
+def _check_enterprise(data: DiagnosisInput, result: Validation) -> None:
+    problem = credit_code_problem(data.enterprise.credit_code)
+    if problem:
+        result.add("enterprise.credit_code", ("enterprise", "credit_code"), problem)
+
+
+def _check_team(data: DiagnosisInput, result: Validation) -> None:
+    team = data.agency.team
+    if not any(m.role == "组长" for m in team):
+        result.add("team.no_leader", ("agency", "team"), "诊断团队须有一名组长")
+    if len(team) < 5:
+        result.add("team.too_small", ("agency", "team"),
+                   f"诊断机构成员数量不得少于 5 人，当前 {len(team)} 人", "warning")
+
+
+def _check_assessments(data: DiagnosisInput, result: Validation) -> None:
+    cmmm = data.assessments.cmmm
+    expected = level_for_score(cmmm.score)
+    if expected is not None and expected.level != cmmm.level:
+        result.add("cmmm.level_mismatch", ("assessments", "cmmm", "level"),
+                   f"得分 {cmmm.score:g} 对应 {expected.level} 级（{expected.name}），"
+                   f"与填写的 {cmmm.level} 级不符")

@@ -1,0 +1,176 @@
+"""The `zgsz` command line: thin wiring over the pipeline."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib.metadata import version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from service.checks import Validation, validate
+from service.convert import Converter
+from service.errors import ConvertError, DataError, InputError, Problem
+from service.loading import load_input
+from service.model import DiagnosisInput
+from service.pipeline import VALIDATION_FILE, blank_forms, produce
+
+app = typer.Typer(
+    help="“智改数转”诊断服务文档工具：诊断报告、签到表、诊断服务确认单、满意度调查表。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_CHECKS_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_CONVERTER = 3
+
+InputPath = Annotated[Path, typer.Argument(help="企业诊断输入文件（.yaml / .yml / .json）")]
+OutDir = Annotated[Path, typer.Option("-o", "--out", help="输出目录")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"zgsz {version('zgsz-docs')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="输出运行日志")] = False,
+    _show_version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True, help="显示版本")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        style = "red" if problem.severity == "error" else "yellow"
+        err.print(f"  {problem}", style=style, markup=False)
+
+
+def _load(path: Path) -> DiagnosisInput:
+    try:
+        return load_input(path)
+    except InputError as exc:
+        err.print(f"输入文件 {path} 有误，共 {len(exc.problems)} 处：", style="bold red")
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _print_checks(validation: Validation) -> None:
+    out.print(f"正文字数：{validation.body_chars}（只计汉字）")
+    for name, passed in validation.checks.items():
+        mark = "[green]通过[/green]" if passed else "[red]未通过[/red]"
+        out.print(f"  {mark} {name}")
+
+
+def _fail(exc: Exception) -> None:
+    if isinstance(exc, ConvertError):
+        err.print(f"PDF 转换失败：{exc.message}", style="bold red", markup=False)
+        raise typer.Exit(EXIT_CONVERTER) from None
+    err.print(f"配置有误：{exc.message}", style="bold red", markup=False)
+    raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def report(
+    input_path: InputPath,
+    out_dir: OutDir = Path("out"),
+    draft: Annotated[bool, typer.Option("--draft", help="生成草稿：带“草稿”水印，"
+                                        "末页列出待补事项，校验未通过也出文件")] = False,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="只生成 Word 文件")] = False,
+) -> None:
+    """生成一家企业的诊断报告与附件1-3（Word 与 PDF）及 validation.json。"""
+    data = _load(input_path)
+    try:
+        with Converter() if not no_pdf else _NoConverter() as converter:
+            outcome = produce(data, out_dir, converter, draft=draft, pdf=not no_pdf)
+    except InputError as exc:
+        _print_checks(validate(data))
+        err.print(f"校验未通过（{len(exc.problems)} 处错误），未生成正式文件。"
+                  "可加 --draft 生成草稿。", style="bold red")
+        _print_problems(exc.problems)
+        err.print(f"详情见 {out_dir / VALIDATION_FILE}")
+        raise typer.Exit(EXIT_CHECKS_FAILED) from None
+    except (ConvertError, DataError) as exc:
+        _fail(exc)
+
+    out.print(f"已写入 {out_dir}/：", style="bold")
+    for path in outcome.files:
+        out.print(f"  {path.name}", markup=False)
+    _print_checks(outcome.validation)
+    for name, check in outcome.pdf_checks.items():
+        if not check["ok"]:
+            err.print(f"  PDF 检查未通过：{name} {check}", style="red", markup=False)
+    if outcome.validation.problems:
+        _print_problems(outcome.validation.problems)
+    if not outcome.ok and not draft:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+class _NoConverter:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return None
+
+
+@app.command("validate")
+def validate_command(
+    input_path: InputPath,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
+) -> None:
+    """只运行校验，不生成文件。校验未通过时退出码为 1。"""
+    data = _load(input_path)
+    try:
+        validation = validate(data)
+    except DataError as exc:
+        _fail(exc)
+
+    if as_json:
+        out.print_json(json.dumps(validation.as_dict(), ensure_ascii=False))
+    else:
+        _print_checks(validation)
+        _print_problems(validation.problems)
+        out.print("校验通过" if validation.ok else f"校验未通过：{len(validation.errors)} 处错误")
+    if not validation.ok:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+@app.command()
+def schema() -> None:
+    """输出输入文件的 JSON Schema（字段标题为中文）。"""
+    document = DiagnosisInput.model_json_schema()
+    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@app.command("blank-forms")
+def blank_forms_command(
+    out_dir: OutDir = Path("out"),
+    skeleton: Annotated[str, typer.Option(help="报告骨架编号，决定项目名称与委托单位")]
+    = "wujin-2022",
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="只生成 Word 文件")] = False,
+) -> None:
+    """生成空白的附件1-3（签到表、诊断服务确认单、满意度调查表），供手工填写。"""
+    try:
+        with Converter() if not no_pdf else _NoConverter() as converter:
+            files = blank_forms(out_dir, converter, skeleton, pdf=not no_pdf)
+    except (ConvertError, DataError) as exc:
+        _fail(exc)
+    out.print(f"已写入 {out_dir}/：", style="bold")
+    for path in files:
+        out.print(f"  {path.name}", markup=False)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,181 @@
+"""DOCX -> PDF through LibreOffice, driven by unoserver. The only module that talks to it.
+
+A Converter either uses a unoserver already running (ZGSZ_UNOSERVER=host:port) or starts
+its own on free ports with a throwaway profile, checks it by dialling, and stops it when
+done. LibreOffice may take seconds to start; nothing here sleeps a fixed time instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import xmlrpc.client
+from pathlib import Path
+
+from unoserver.client import UnoClient
+
+from service.errors import ConvertError
+
+log = logging.getLogger("zgsz.convert")
+
+START_TIMEOUT = float(os.environ.get("ZGSZ_CONVERTER_START_TIMEOUT", "60"))
+CONVERSION_TIMEOUT = int(os.environ.get("ZGSZ_CONVERSION_TIMEOUT", "120"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _TimeoutTransport(xmlrpc.client.Transport):
+    def __init__(self, timeout: float):
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host):
+        conn = super().make_connection(host)
+        conn.timeout = self._timeout
+        return conn
+
+
+def answers(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Whether a unoserver answers its `info` call at host:port."""
+    proxy = xmlrpc.client.ServerProxy(
+        f"http://{host}:{port}", transport=_TimeoutTransport(timeout), allow_none=True
+    )
+    try:
+        proxy.info()
+        return True
+    except (OSError, xmlrpc.client.Error):
+        return False
+
+
+class Converter:
+    """A LibreOffice we may convert with; use as a context manager."""
+
+    def __init__(self, address: str | None = None):
+        address = address or os.environ.get("ZGSZ_UNOSERVER")
+        self._external = address is not None
+        if address:
+            host, _, port = address.rpartition(":")
+            self.host, self.port = host or "127.0.0.1", int(port)
+        else:
+            self.host, self.port = "127.0.0.1", _free_port()
+        self._process: subprocess.Popen | None = None
+        self._profile: Path | None = None
+        self.conversions = 0
+
+    def __enter__(self) -> Converter:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        if self._external:
+            if not answers(self.host, self.port):
+                raise ConvertError(
+                    f"无法连接 ZGSZ_UNOSERVER 指定的转换服务 {self.host}:{self.port}",
+                    transient=True,
+                )
+            return
+        if self._process and self._process.poll() is None:
+            return
+
+        if shutil.which("soffice") is None:
+            raise ConvertError(
+                "未找到 LibreOffice（soffice）。请先运行 scripts/setup.sh 安装。",
+                transient=False,
+            )
+
+        self._profile = Path(tempfile.mkdtemp(prefix="zgsz-lo-profile-"))
+        uno_port = _free_port()
+        command = [
+            sys.executable, "-m", "unoserver.server",
+            "--interface", self.host, "--port", str(self.port),
+            "--uno-port", str(uno_port),
+            "--user-installation", str(self._profile),
+            "--conversion-timeout", str(CONVERSION_TIMEOUT),
+            "--quiet",
+        ]
+        log.debug("starting unoserver on port %s", self.port)
+        # A session of its own, so that stopping it also stops the soffice it spawned.
+        self._process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                err = self._process.stderr.read().decode(errors="replace")[-500:]
+                self.stop()
+                raise ConvertError(f"LibreOffice 转换服务启动失败：{err}", transient=True)
+            if answers(self.host, self.port, timeout=1.0):
+                log.debug("unoserver ready on port %s", self.port)
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise ConvertError(
+            f"LibreOffice 转换服务在 {START_TIMEOUT:g} 秒内未就绪", transient=True
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait(timeout=10)
+        if process and process.stderr:
+            process.stderr.close()
+        if self._profile:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+
+    @property
+    def alive(self) -> bool:
+        if self._external:
+            return answers(self.host, self.port)
+        return bool(self._process and self._process.poll() is None)
+
+    # ------------------------------------------------------------ work
+
+    def to_pdf(self, docx: bytes, filter_options: list[str] | None = None) -> bytes:
+        """The PDF of a DOCX, with indexes (the table of contents) brought up to date."""
+        if not self.alive:
+            raise ConvertError("LibreOffice 转换服务未运行", transient=True)
+
+        client = UnoClient(self.host, str(self.port))
+        started = time.monotonic()
+        try:
+            pdf = client.convert(
+                indata=docx, convert_to="pdf", update_index=True,
+                filter_options=filter_options or [],
+            )
+        except (OSError, xmlrpc.client.Error) as exc:
+            raise ConvertError(f"LibreOffice 转换失败：{exc}", transient=True) from exc
+
+        if not pdf or not pdf.startswith(b"%PDF"):
+            raise ConvertError("LibreOffice 未返回有效的 PDF", transient=True)
+        self.conversions += 1
+        log.debug("converted %d bytes in %.2fs", len(docx), time.monotonic() - started)
+        return pdf

@@ -1,0 +1,57 @@
+"""The errors zgsz raises, in one tree.
+
+    ZgszError                  anything we report to a user; `message` is Chinese
+    ├── InputError             the input is wrong; `problems` lists every problem found
+    ├── DataError              a skeleton, catalogue or template file of ours is broken
+    └── ConvertError           LibreOffice failed or timed out; `transient` says if a retry helps
+
+A Problem names the field by its path (enterprise.credit_code) and its Chinese label
+(被诊断企业 › 统一社会信用代码), so a person can find it in the input and a program can
+match on the path and the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    path: str
+    label: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.label}（{self.path}）" if self.path else self.label
+        kind = "错误" if self.severity == "error" else "警告"
+        return f"[{kind}] {where}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class ZgszError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(ZgszError):
+    def __init__(self, problems: list[Problem], message: str = "输入有误"):
+        super().__init__(f"{message}，共 {len(problems)} 处问题")
+        self.problems = problems
+
+
+class DataError(ZgszError):
+    pass
+
+
+class ConvertError(ZgszError):
+    def __init__(self, message: str, *, transient: bool):
+        super().__init__(message)
+        self.transient = transient

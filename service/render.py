@@ -1,0 +1,249 @@
+"""Filling the Word templates (docxtpl) from an input: the report and attachments 1-3.
+
+The context built here is the templates' whole vocabulary; templates_docx/README.md lists
+it for people who edit the templates in Word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+from docxtpl import DocxTemplate
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from service.catalogue import load_catalogue
+from service.cmmm import level_name
+from service.errors import DataError
+from service.model import DiagnosisInput, Visit
+from service.paths import TEMPLATES
+from service.skeleton import Skeleton, load_skeleton
+
+TICK = "✓"
+GRADES = ("很好", "较好", "一般", "较差")
+OVERALL = ("满意", "比较满意", "不满意")
+SIGN_IN_ROWS = 11  # the seed's sign-in sheet has eleven blank rows
+NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A rendered Word file: `kind` is report, attachment1, attachment2 or attachment3."""
+
+    kind: str
+    title: str
+    docx: bytes
+
+
+KINDS = {
+    "report": "诊断报告",
+    "attachment1": "附件1_签到表",
+    "attachment2": "附件2_诊断服务确认单",
+    "attachment3": "附件3_满意度调查表",
+}
+
+
+def chinese_number(n: int) -> str:
+    if n <= 10:
+        return NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 1 else NUMERALS[tens - 1]
+    return f"{head}十{NUMERALS[ones - 1] if ones else ''}"
+
+
+def chinese_date(day: dt.date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
+
+
+def paragraphs(text: str) -> list[str]:
+    """Narrative text -> paragraphs: one per non-empty line; indents come from the style."""
+    lines = (line.strip().lstrip("\u3000") for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def _environment() -> SandboxedEnvironment:
+    # Sandboxed because templates may be edited by many hands; strict so that a template
+    # naming an unknown variable fails loudly instead of printing nothing.
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+def _fill(template: str, context: dict) -> bytes:
+    path = TEMPLATES / template
+    try:
+        doc = DocxTemplate(path)
+        doc.render(context, jinja_env=_environment(), autoescape=True)
+    except TemplateError as exc:
+        raise DataError(f"模板 {template} 有误：{exc}") from exc
+    except FileNotFoundError as exc:
+        raise DataError(f"模板文件 {template} 不存在") from exc
+
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the report
+
+
+def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
+                   draft_problems: list[str]) -> dict:
+    catalogue = load_catalogue(skeleton.catalogue)
+    enterprise = data.enterprise
+
+    sections = [
+        {
+            "id": s.id,
+            "heading": f"{chinese_number(i)}、{s.title}",
+            "table": s.table or "",
+            "paragraphs": paragraphs(data.report.sections.get(s.id, "")),
+        }
+        for i, s in enumerate(skeleton.ordered(), start=1)
+    ]
+
+    def scenario_name(scenario_id: str) -> str:
+        found = catalogue.get(scenario_id)
+        return found.name if found else "（目录未收录）"
+
+    scenario_rows = []
+    for pick in data.report.scenarios:
+        found = catalogue.get(pick.id)
+        scenario_rows.append({
+            "id": pick.id,
+            "name": scenario_name(pick.id),
+            "link": found.link_name if found else "",
+            "reason": pick.reason,
+        })
+
+    project_rows = [
+        {
+            "name": p.name,
+            "scenario_text": "、".join(f"{sid} {scenario_name(sid)}" for sid in p.scenarios),
+            "investment": f"{p.investment:g}",
+            "months": p.months,
+            "benefit": p.benefit,
+        }
+        for p in data.report.projects
+    ]
+
+    cmmm, lianghua = data.assessments.cmmm, data.assessments.lianghua
+    assessment_rows = [
+        {
+            "name": "智能制造能力成熟度（GB/T 39116-2020）",
+            "result": f"{cmmm.level}级（{level_name(cmmm.level)}）",
+            "score": f"{cmmm.score:g}",
+            "date": chinese_date(cmmm.date),
+        },
+        {
+            "name": "两化融合（GB/T 23020-2013）",
+            "result": lianghua.stage,
+            "score": f"{lianghua.score:g}",
+            "date": chinese_date(lianghua.date),
+        },
+    ]
+
+    return {
+        "title": skeleton.title,
+        "programme": data.programme,
+        "agency": data.agency,
+        "enterprise": enterprise,
+        "report": data.report,
+        "report_date": chinese_date(data.report.date or dt.date.today()),
+        "sections": sections,
+        "revenue_text": f"{enterprise.revenue:g} 万元",
+        "products_text": "、".join(enterprise.main_products),
+        "assessment_rows": assessment_rows,
+        "scenario_rows": scenario_rows,
+        "project_rows": project_rows,
+        "catalogue_title": f"《{catalogue.title}》",
+        "draft": draft,
+        "draft_problems": draft_problems,
+    }
+
+
+def render_report(data: DiagnosisInput, *, draft: bool = False,
+                  draft_problems: list[str] | None = None) -> Document:
+    skeleton = load_skeleton(data.skeleton)
+    context = report_context(data, skeleton, draft=draft,
+                             draft_problems=draft_problems or [])
+    return Document("report", KINDS["report"], _fill("report.docx", context))
+
+
+# ---------------------------------------------------------------- attachments 1-3
+
+
+def _sheet(visit: Visit | None) -> dict:
+    """One sign-in sheet: the visit's attendees, padded to the seed's row count."""
+    rows = []
+    if visit:
+        rows = [a.model_dump() for a in visit.attendees]
+    blank = {"unit": "", "name": "", "position": "", "phone": ""}
+    rows += [blank] * max(0, SIGN_IN_ROWS - len(rows))
+
+    if visit is None:
+        # The seed's blank date: “服务日期：           年    月    日”
+        return {"year": " " * 11, "month": " " * 4, "day": " " * 4, "rows": rows}
+    return {"year": visit.date.year, "month": visit.date.month, "day": visit.date.day,
+            "rows": rows}
+
+
+def attachments_context(data: DiagnosisInput | None, skeleton: Skeleton,
+                        *, draft: bool = False) -> dict:
+    """The forms' context; with no input, the blank forms of the skeleton's programme."""
+    if data is None:
+        return {
+            "programme_name": skeleton.programme.name,
+            "bureau": skeleton.programme.bureau,
+            "enterprise_name": "",
+            "agency_name": "",
+            "visits": [_sheet(None)],
+            "survey": [[""] * len(GRADES) for _ in range(5)],
+            "overall": [""] * len(OVERALL),
+            "agency_date": "",
+            "enterprise_date": "",
+            "draft": draft,
+        }
+
+    acceptance = data.acceptance
+    survey = [[""] * len(GRADES) for _ in range(5)]
+    overall = [""] * len(OVERALL)
+    if acceptance:
+        for i, grade in enumerate(acceptance.survey):
+            survey[i][GRADES.index(grade)] = TICK
+        overall[OVERALL.index(acceptance.overall)] = TICK
+
+    return {
+        "programme_name": data.programme.name,
+        "bureau": data.programme.bureau,
+        "enterprise_name": data.enterprise.name,
+        "agency_name": data.agency.name,
+        "visits": [_sheet(v) for v in sorted(data.visits, key=lambda v: v.date)],
+        "survey": survey,
+        "overall": overall,
+        "agency_date": chinese_date(acceptance.agency_date) if acceptance else "",
+        "enterprise_date": chinese_date(acceptance.enterprise_date) if acceptance else "",
+        "draft": draft,
+    }
+
+
+def render_attachments(data: DiagnosisInput | None, skeleton: Skeleton | None = None,
+                       *, draft: bool = False,
+                       which: tuple[int, ...] = (1, 2, 3)) -> list[Document]:
+    skeleton = skeleton or load_skeleton(data.skeleton if data else "wujin-2022")
+    context = attachments_context(data, skeleton, draft=draft)
+    return [
+        Document(f"attachment{n}", KINDS[f"attachment{n}"],
+                 _fill(f"attachment{n}.docx", context))
+        for n in which
+    ]
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def file_stem(enterprise_name: str) -> str:
+    """An enterprise name made safe for a file name on any system."""
+    stem = _UNSAFE.sub("_", enterprise_name).strip(" .")
+    return stem[:80] or "企业"

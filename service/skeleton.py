@@ -1,0 +1,77 @@
+"""Report skeletons: a programme's sections and rules, kept as data in report_skeletons/."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from service.errors import DataError
+from service.paths import SKELETONS
+
+TABLES = ("basic_info", "assessments", "gaps", "scenarios", "projects", "vendors",
+          "benchmarks")
+
+
+class Section(BaseModel):
+    id: str
+    title: str
+    order: int
+    required: bool = True
+    min_chars: int = 0
+    table: str | None = None
+    fields: list[str] = Field(default_factory=list)
+
+
+class Rules(BaseModel):
+    min_body_chars: int = 3000
+    min_scenarios: int = 10
+    min_benchmarks: int = 1
+    min_experts_on_site: int = 2
+    min_hours_on_site: float = 3
+    follow_up_required: bool = True
+
+
+class ProgrammeDefaults(BaseModel):
+    name: str
+    bureau: str
+    district: str = ""
+    year: int | None = None
+
+
+class Skeleton(BaseModel):
+    id: str
+    title: str
+    programme: ProgrammeDefaults
+    catalogue: str
+    rules: Rules = Field(default_factory=Rules)
+    sections: list[Section]
+
+    def ordered(self) -> list[Section]:
+        return sorted(self.sections, key=lambda s: s.order)
+
+    def section(self, section_id: str) -> Section | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SKELETONS.glob("*.yaml"))
+
+
+@cache
+def load_skeleton(skeleton_id: str) -> Skeleton:
+    path = SKELETONS / f"{skeleton_id}.yaml"
+    if not path.is_file():
+        known = "、".join(available()) or "无"
+        raise DataError(f"报告骨架 {skeleton_id} 不存在（现有：{known}）")
+
+    try:
+        skeleton = Skeleton.model_validate(yaml.safe_load(path.read_text("utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise DataError(f"报告骨架文件 {path.name} 有误：{exc}") from exc
+
+    unknown = [s.table for s in skeleton.sections if s.table and s.table not in TABLES]
+    if unknown:
+        raise DataError(f"报告骨架 {path.name} 用了不认识的表格：{'、'.join(unknown)}")
+    return skeleton

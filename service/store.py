@@ -1,0 +1,36 @@
+"""Writing job files: whole or not at all.
+
+Every file of a run is first written under a temporary name in the target folder, then
+renamed into place, so a reader never sees half a file and a failure leaves the files
+of an earlier run untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            fd, temp = tempfile.mkstemp(prefix=".zgsz-", suffix=".part", dir=folder)
+            staged.append((name, Path(temp)))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for _, temp in staged:
+            temp.unlink(missing_ok=True)
+        raise
+
+    written = []
+    for name, temp in staged:
+        target = folder / name
+        os.replace(temp, target)
+        written.append(target)
+    return written
