@@ -105,12 +105,13 @@ def read_data(path: Path) -> Any:
             return json.loads(text)
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        msg = f"JSON 格式错误，第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"
+        msg = f"JSON 格式错误，第 {exc.lineno} 行第 {exc.colno} 列（解析器提示：{exc.msg}）"
         raise InputError([Problem("file.syntax", "", where, msg)]) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else "某处"
-        msg = f"YAML 格式错误，{at}：{getattr(exc, 'problem', '') or exc}"
+        hint = getattr(exc, "problem", "") or exc
+        msg = f"YAML 格式错误，{at}（解析器提示：{hint}），请检查括号、引号与缩进"
         raise InputError([Problem("file.syntax", "", where, msg)]) from exc
 
 

@@ -123,11 +123,15 @@ def _collection_for(base_font: str) -> tuple[dict[int, str], dict[int, str]] | N
         return None
 
     faces = {}
-    for face in TTCollection(str(path), lazy=True).fonts:
-        family_name = face["name"].getDebugName(1) or ""
-        for region in ("SC", "JP"):
-            if family_name.endswith(f" {region}"):
-                faces[region] = face.getBestCmap()
+    collection = TTCollection(str(path), lazy=True)
+    try:
+        for face in collection.fonts:
+            family_name = face["name"].getDebugName(1) or ""
+            for region in ("SC", "JP"):
+                if family_name.endswith(f" {region}"):
+                    faces[region] = dict(face.getBestCmap())
+    finally:
+        collection.close()
     if set(faces) != {"SC", "JP"}:
         return None
     return faces["SC"], faces["JP"]
