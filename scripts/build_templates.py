@@ -450,19 +450,31 @@ def _form_document():
     section = doc.sections[0]
     section.top_margin, section.bottom_margin = Mm(25), Mm(25)
     watermark_header(doc.sections[0])
-    page_number_footer(doc.sections[0])
     return doc
 
 
-def _attachment_mark(doc, number: int) -> None:
-    para(doc, f"附件{number}", bold=True, size=16, face=SANS)
+def _attachment_mark(doc, number: int, marker: str | None,
+                     mark_id: str = "0") -> None:
+    """The “附件N” line that opens every form page.
+
+    It starts a new page by itself (page break before), so forms can follow each other
+    in one document. In the batch template it also carries a Word bookmark named for
+    the enterprise, which LibreOffice exports as a PDF named destination: the batch
+    PDF is split back per enterprise by these names, not by counting pages.
+    """
+    p = para(doc, f"附件{number}", bold=True, size=16, face=SANS)
+    p.paragraph_format.page_break_before = True
+    if marker:
+        p._p.insert(1, parse_xml(
+            f'<w:bookmarkStart {nsdecls("w")} w:id="{mark_id}" w:name="{marker}"/>'))
+        p._p.append(parse_xml(f'<w:bookmarkEnd {nsdecls("w")} w:id="{mark_id}"/>'))
 
 
-def build_sign_in_sheet() -> None:
+def add_sign_in_sheet(doc, marker: str | None = None) -> None:
     """附件1 签到表: one page per visit, the seed's eleven rows at least."""
-    doc = _form_document()
     tag(doc, "{%p for v in visits %}")
-    _attachment_mark(doc, 1)
+    _attachment_mark(doc, 1, marker and f"{marker}v{{{{ loop.index }}}}",
+                     "{{ e.index * 1000 + loop.index }}")
     para(doc, "签  到  表", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=22,
          face=SANS)
     para(doc, "项目名称：{{ programme_name }}")
@@ -484,18 +496,12 @@ def build_sign_in_sheet() -> None:
     _row_height(table.rows[2], 12)
     _cell_text(table.rows[3].cells[0], "{%tr endfor %}")
     _widths(table, [52, 32, 36, 36])
-
-    tag(doc, "{%p if not loop.last %}")
-    page_break(doc)
-    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    _save(doc, "attachment1.docx")
 
 
-def build_confirmation_form() -> None:
+def add_confirmation_form(doc, marker: str | None = None) -> None:
     """附件2 诊断服务确认单, with seal areas big enough for a 42 mm round seal."""
-    doc = _form_document()
-    _attachment_mark(doc, 2)
+    _attachment_mark(doc, 2, marker, "{{ e.index * 1000 + 998 }}")
     para(doc, "诊断服务确认单", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=22,
          face=SANS)
     para(doc)
@@ -524,7 +530,6 @@ def build_confirmation_form() -> None:
     _row_height(table.rows[0], 50)
     _row_height(table.rows[1], 20)
     _widths(table, [78, 78])
-    _save(doc, "attachment2.docx")
 
 
 def _blank_or_value(paragraph, name: str) -> None:
@@ -545,14 +550,13 @@ GRADES = ("很好", "较好", "一般", "较差")
 OVERALL = ("满意", "比较满意", "不满意")
 
 
-def build_survey() -> None:
+def add_survey(doc, marker: str | None = None) -> None:
     """附件3 服务商诊断服务满意度调查表.
 
     The grade columns (four) and the overall-rating columns (three) share one width, so
     the grid has twelve narrow columns there: a grade spans three, an overall cell four.
     """
-    doc = _form_document()
-    _attachment_mark(doc, 3)
+    _attachment_mark(doc, 3, marker, "{{ e.index * 1000 + 999 }}")
     para(doc, "服务商诊断服务满意度调查表", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True,
          size=22, face=SANS)
 
@@ -598,7 +602,35 @@ def build_survey() -> None:
     overall = [f"{{{{ overall[{j}] }}}}" for j in range(len(OVERALL))]
     spread(11, "企业对诊断服务总体评价意见", "", overall, 4, merge_first=True)
     _row_height(table.rows[11], 14)
-    _save(doc, "attachment3.docx")
+
+
+FORMS = {1: add_sign_in_sheet, 2: add_confirmation_form, 3: add_survey}
+
+# What each form reads; the batch template binds them per enterprise with {% with %}.
+FORM_VARIABLES = ("programme_name", "bureau", "enterprise_name", "agency_name", "visits",
+                  "survey", "overall", "agency_date", "enterprise_date")
+
+
+def build_attachments() -> None:
+    for number, add in FORMS.items():
+        doc = _form_document()
+        add(doc)
+        _save(doc, f"attachment{number}.docx")
+
+
+def build_forms_batch() -> None:
+    """Many enterprises' forms in one document, so one LibreOffice call serves a batch."""
+    doc = _form_document()
+    tag(doc, "{%p for e in enterprises %}")
+    bindings = ", ".join(f"{name}=e.{name}" for name in FORM_VARIABLES)
+    tag(doc, f"{{%p with {bindings} %}}")
+    for number, add in FORMS.items():
+        tag(doc, f"{{%p if {number} in forms %}}")
+        add(doc, marker=f"zgsz{{{{ e.index }}}}f{number}")
+        tag(doc, "{%p endif %}")
+    tag(doc, "{%p endwith %}")
+    tag(doc, "{%p endfor %}")
+    _save(doc, "forms_batch.docx")
 
 
 def _save(doc, name: str) -> None:
@@ -612,9 +644,8 @@ def _save(doc, name: str) -> None:
 
 def main() -> None:
     build_report()
-    build_sign_in_sheet()
-    build_confirmation_form()
-    build_survey()
+    build_attachments()
+    build_forms_batch()
 
 
 if __name__ == "__main__":

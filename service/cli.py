@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from service import cli_forms
 from service.checks import Validation, validate
 from service.convert import Converter
 from service.errors import ConvertError, DataError, InputError, Problem
@@ -170,6 +171,52 @@ def blank_forms_command(
     out.print(f"已写入 {out_dir}/：", style="bold")
     for path in files:
         out.print(f"  {path.name}", markup=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址；0.0.0.0 对外提供服务")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="监听端口")] = 8000,
+) -> None:
+    """启动 HTTP 服务（接口文档在 /docs）。任务由 zgsz worker 处理，配置见环境变量 ZGSZ_*。"""
+    import uvicorn
+
+    from service.api.main import create_app
+    from service.errors import SettingsError
+    from service.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        _fail(exc)
+    uvicorn.run(create_app(settings), host=host, port=port)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="并发进程数，每个进程自带一个 "
+                                             "LibreOffice")] = 1,
+    name: Annotated[str | None, typer.Option(help="worker 名称，缺省为 zgsz@主机名")] = None,
+) -> None:
+    """启动处理生成任务的 Celery worker（prefork 进程池），连接 ZGSZ_REDIS_URL。"""
+    from service.errors import SettingsError
+    from service.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        _fail(exc)
+    from workers.app import app as celery_app
+
+    celery_app.worker_main([
+        "worker", "--pool=prefork", f"--concurrency={concurrency}",
+        f"--queues={settings.queue}", f"--hostname={name or 'zgsz@%h'}",
+        "--loglevel=INFO",
+    ])
+
+
+app.command("roster-template")(cli_forms.roster_template)
+app.command("forms")(cli_forms.forms)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from unoserver.client import UnoClient
@@ -61,8 +62,10 @@ def answers(host: str, port: int, timeout: float = 2.0) -> bool:
 class Converter:
     """A LibreOffice we may convert with; use as a context manager."""
 
-    def __init__(self, address: str | None = None):
+    def __init__(self, address: str | None = None, *,
+                 conversion_timeout: int | None = None):
         address = address or os.environ.get("ZGSZ_UNOSERVER")
+        self.conversion_timeout = conversion_timeout or CONVERSION_TIMEOUT
         self._external = address is not None
         if address:
             host, _, port = address.rpartition(":")
@@ -106,7 +109,7 @@ class Converter:
             "--interface", self.host, "--port", str(self.port),
             "--uno-port", str(uno_port),
             "--user-installation", str(self._profile),
-            "--conversion-timeout", str(CONVERSION_TIMEOUT),
+            "--conversion-timeout", str(self.conversion_timeout),
             "--quiet",
         ]
         log.debug("starting unoserver on port %s", self.port)
@@ -151,6 +154,28 @@ class Converter:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
 
+    def restart(self) -> None:
+        """A fresh LibreOffice with a fresh profile, e.g. after a crash or a time-out."""
+        self.stop()
+        self.conversions = 0
+        self.start()
+
+    @property
+    def pid(self) -> int | None:
+        """The unoserver's pid, which is also the process group of its soffice."""
+        if self._external or self._process is None:
+            return None
+        return self._process.pid
+
+    @property
+    def profile(self) -> Path | None:
+        """The throwaway LibreOffice user profile of the running instance."""
+        return self._profile
+
+    def answers(self, timeout: float = 2.0) -> bool:
+        """Whether the converter answers when dialled, not merely whether it runs."""
+        return self.alive and answers(self.host, self.port, timeout)
+
     @property
     def alive(self) -> bool:
         if self._external:
@@ -159,8 +184,9 @@ class Converter:
 
     # ------------------------------------------------------------ work
 
-    def to_pdf(self, docx: bytes, filter_options: list[str] | None = None) -> bytes:
-        """The PDF of a DOCX, with indexes (the table of contents) brought up to date."""
+    def to_pdf(self, docx: bytes, filter_options: list[str] | None = None, *,
+               update_index: bool = True) -> bytes:
+        """The PDF of a DOCX; `update_index` refreshes the table of contents first."""
         if not self.alive:
             raise ConvertError("LibreOffice 转换服务未运行", transient=True)
 
@@ -168,7 +194,7 @@ class Converter:
         started = time.monotonic()
         try:
             pdf = client.convert(
-                indata=docx, convert_to="pdf", update_index=True,
+                indata=docx, convert_to="pdf", update_index=update_index,
                 filter_options=filter_options or [],
             )
         except (OSError, xmlrpc.client.Error) as exc:
@@ -179,3 +205,9 @@ class Converter:
         self.conversions += 1
         log.debug("converted %d bytes in %.2fs", len(docx), time.monotonic() - started)
         return pdf
+
+
+def start_all(converters: list[Converter]) -> None:
+    """Start several LibreOffices side by side: each takes seconds, mostly waiting."""
+    with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
+        list(pool.map(Converter.start, converters))

@@ -3,7 +3,10 @@
     ZgszError                  anything we report to a user; `message` is Chinese
     ├── InputError             the input is wrong; `problems` lists every problem found
     ├── DataError              a skeleton, catalogue or template file of ours is broken
-    └── ConvertError           LibreOffice failed or timed out; `transient` says if a retry helps
+    ├── ConvertError           LibreOffice failed or timed out; `transient` says if a retry helps
+    ├── SettingsError          invalid ZGSZ_* variables; `problems` names each one
+    ├── QueueFullError         ZGSZ_MAX_QUEUE jobs wait already; `retry_after` seconds
+    └── UnavailableError       Redis or every worker is out of reach; `retry_after` too
 
 A Problem names the field by its path (enterprise.credit_code) and its Chinese label
 (被诊断企业 › 统一社会信用代码), so a person can find it in the input and a program can
@@ -55,3 +58,22 @@ class ConvertError(ZgszError):
     def __init__(self, message: str, *, transient: bool):
         super().__init__(message)
         self.transient = transient
+
+
+class SettingsError(ZgszError):
+    def __init__(self, problems: list[Problem]):
+        lines = "\n".join(f"  {p.label}：{p.message}" for p in problems)
+        super().__init__(f"环境变量共 {len(problems)} 处取值无效：\n{lines}")
+        self.problems = problems
+
+
+class QueueFullError(ZgszError):
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnavailableError(ZgszError):
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -174,24 +174,32 @@ def render_report(data: DiagnosisInput, *, draft: bool = False,
 # ---------------------------------------------------------------- attachments 1-3
 
 
-def _sheet(visit: Visit | None) -> dict:
-    """One sign-in sheet: the visit's attendees, padded to the seed's row count."""
-    rows = []
-    if visit:
-        rows = [a.model_dump() for a in visit.attendees]
+def sign_in_sheet(day: dt.date | None, attendees: list[dict] | None = None) -> dict:
+    """One sign-in sheet: the attendees, padded to the seed's row count."""
+    rows = list(attendees or [])
     blank = {"unit": "", "name": "", "position": "", "phone": ""}
     rows += [blank] * max(0, SIGN_IN_ROWS - len(rows))
 
-    if visit is None:
+    if day is None:
         # The seed's blank date: “服务日期：           年    月    日”
         return {"year": " " * 11, "month": " " * 4, "day": " " * 4, "rows": rows}
-    return {"year": visit.date.year, "month": visit.date.month, "day": visit.date.day,
-            "rows": rows}
+    return {"year": day.year, "month": day.month, "day": day.day, "rows": rows}
+
+
+def _sheet(visit: Visit | None) -> dict:
+    if visit is None:
+        return sign_in_sheet(None)
+    return sign_in_sheet(visit.date, [a.model_dump() for a in visit.attendees])
+
+
+def blank_survey() -> tuple[list[list[str]], list[str]]:
+    return [[""] * len(GRADES) for _ in range(5)], [""] * len(OVERALL)
 
 
 def attachments_context(data: DiagnosisInput | None, skeleton: Skeleton,
                         *, draft: bool = False) -> dict:
     """The forms' context; with no input, the blank forms of the skeleton's programme."""
+    survey, overall = blank_survey()
     if data is None:
         return {
             "programme_name": skeleton.programme.name,
@@ -199,16 +207,14 @@ def attachments_context(data: DiagnosisInput | None, skeleton: Skeleton,
             "enterprise_name": "",
             "agency_name": "",
             "visits": [_sheet(None)],
-            "survey": [[""] * len(GRADES) for _ in range(5)],
-            "overall": [""] * len(OVERALL),
+            "survey": survey,
+            "overall": overall,
             "agency_date": "",
             "enterprise_date": "",
             "draft": draft,
         }
 
     acceptance = data.acceptance
-    survey = [[""] * len(GRADES) for _ in range(5)]
-    overall = [""] * len(OVERALL)
     if acceptance:
         for i, grade in enumerate(acceptance.survey):
             survey[i][GRADES.index(grade)] = TICK
@@ -238,6 +244,14 @@ def render_attachments(data: DiagnosisInput | None, skeleton: Skeleton | None = 
                  _fill(f"attachment{n}.docx", context))
         for n in which
     ]
+
+
+def render_forms_batch(contexts: list[dict], forms: tuple[int, ...], *,
+                       draft: bool = False) -> bytes:
+    """Many enterprises' forms in one DOCX; contexts are attachments contexts, each
+    with an `index` that names its bookmarks (zgsz<index>f<form>)."""
+    return _fill("forms_batch.docx",
+                 {"enterprises": contexts, "forms": forms, "draft": draft})
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')

@@ -45,6 +45,9 @@ class Skeleton(BaseModel):
     title: str
     programme: ProgrammeDefaults
     catalogue: str
+    towns: list[str] = Field(default_factory=list)
+    towns_verified: bool = False
+    town_aliases: dict[str, str] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
     sections: list[Section]
 

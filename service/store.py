@@ -17,7 +17,9 @@ def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
     staged: list[tuple[str, Path]] = []
     try:
         for name, content in files.items():
-            fd, temp = tempfile.mkstemp(prefix=".zgsz-", suffix=".part", dir=folder)
+            target_dir = (folder / name).parent
+            target_dir.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".zgsz-", suffix=".part", dir=target_dir)
             staged.append((name, Path(temp)))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)

@@ -1,0 +1,132 @@
+"""Benchmark: a 1,000-row roster's forms, batched, against two ways without batching.
+
+    .venv/bin/python bench/forms_batch.py [--rows 1000] [--sample 100] [--full]
+
+(a) each enterprise's DOCX converted through one warm unoserver, one call each, counted
+    two ways: (a1) one DOCX per enterprise holding its three forms, and (a2) one DOCX per
+    form, the way `zgsz report` writes attachments 1-3 as separate files;
+(b) one `soffice --headless --convert-to pdf` run over all the enterprises' DOCX files.
+The baselines run on a sample of the roster (--sample) and are scaled to the full roster,
+unless --full; the batch always runs on the whole roster. Everything is measured in this
+run, on this machine. Before timing, the output is checked to be the same: for sampled
+enterprises, the batch's split PDF and the baseline's PDF hold the same text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+from pypdf import PdfReader
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.batch import forms_context, run_forms  # noqa: E402
+from service.convert import Converter, start_all  # noqa: E402
+from service.render import render_forms_batch  # noqa: E402
+from service.roster import read_roster  # noqa: E402
+from service.skeleton import load_skeleton  # noqa: E402
+from tests.roster_data import HEADERS, enterprise_row  # noqa: E402
+
+FORMS = (1, 2, 3)
+
+
+def text_of(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+
+
+def build_roster(folder: Path, rows: int) -> Path:
+    book = Workbook()
+    book.active.append(HEADERS)
+    for i in range(rows):
+        book.active.append(enterprise_row(i))
+    path = folder / "名单.xlsx"
+    book.save(path)
+    return path
+
+
+def timed(action):
+    started = time.perf_counter()
+    value = action()
+    return time.perf_counter() - started, value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=100)
+    parser.add_argument("--full", action="store_true", help="baselines on every row")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    skeleton = load_skeleton("wujin-2022")
+    work = Path(tempfile.mkdtemp(prefix="zgsz-bench-"))
+    roster = read_roster(build_roster(work, args.rows), skeleton)
+    assert not roster.errors and len(roster.rows) == args.rows
+    sample = args.rows if args.full else min(args.sample, args.rows)
+    scale = args.rows / sample
+
+    docx_dir = work / "docx"
+    docx_dir.mkdir()
+    docx_files, form_files = [], []
+    for i, row in enumerate(roster.rows[:sample]):
+        context = forms_context(row, skeleton, i)
+        path = docx_dir / f"{i:04d}.docx"
+        path.write_bytes(render_forms_batch([context], FORMS))
+        docx_files.append(path)
+        form_files += [render_forms_batch([context], (form,)) for form in FORMS]
+
+    with Converter() as one:
+        # (a) one unoserver call per document, LibreOffice already warm.
+        a_time, a_pdfs = timed(lambda: [one.to_pdf(p.read_bytes(), update_index=False)
+                                        for p in docx_files])
+        a2_time, _ = timed(lambda: [one.to_pdf(d, update_index=False) for d in form_files])
+
+    # (b) one soffice run over all the files (it starts LibreOffice itself).
+    b_out = work / "soffice"
+    profile = Path(tempfile.mkdtemp(prefix="zgsz-bench-profile-"))
+    b_time, _ = timed(lambda: subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(b_out), *map(str, docx_files)],
+        check=True, capture_output=True))
+
+    # The batch, LibreOffice start included, as `zgsz forms` runs it.
+    def batch():
+        converters = [Converter() for _ in range(args.workers)]
+        try:
+            start_all(converters)
+            return run_forms(roster, skeleton, FORMS, work / "batch", converters)
+        finally:
+            for converter in converters:
+                converter.stop()
+
+    batch_time, result = timed(batch)
+
+    checked = 0
+    for entry in result.done[:sample:max(1, sample // 20)]:
+        i = entry.seq - 1
+        split = (work / "batch" / entry.pdf_name).read_bytes()
+        assert text_of(split) == text_of(a_pdfs[i]), f"row {i}: batch differs from (a)"
+        assert text_of(split) == text_of((b_out / f"{i:04d}.pdf").read_bytes())
+        checked += 1
+
+    a_full, a2_full, b_full = a_time * scale, a2_time * scale, b_time * scale
+    print(f"rows: {args.rows}; baselines measured on {sample} rows"
+          + ("" if scale == 1 else f", scaled x{scale:g}"))
+    print(f"identical text checked on {checked} enterprises: yes")
+    print(f"batch ({args.workers} LibreOffice): {batch_time:8.1f} s")
+    print(f"(a1) unoserver per enterprise:  {a_full:8.1f} s   ratio {a_full / batch_time:6.1f}x")
+    print(f"(a2) unoserver per form file:   {a2_full:8.1f} s   ratio {a2_full / batch_time:6.1f}x")
+    print(f"(b) one soffice over all files: {b_full:8.1f} s   ratio {b_full / batch_time:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,224 @@
+"""Attachments 1-3 for a whole roster at once, without one LibreOffice call per document.
+
+Enterprises are rendered in chunks into one DOCX each (templates_docx/forms_batch.docx);
+every form page opens with a Word bookmark named for its enterprise, which LibreOffice
+exports as a PDF named destination. Each chunk is converted once and split back at those
+destinations, so the split never depends on how many pages a form happens to take.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import queue
+import re
+import time
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+
+from service.convert import Converter
+from service.errors import ConvertError
+from service.render import blank_survey, file_stem, render_forms_batch, sign_in_sheet
+from service.roster import Roster, RosterRow, RowError
+from service.skeleton import Skeleton
+from service.store import write_all
+
+log = logging.getLogger("zgsz.batch")
+
+CHUNK_SIZE = 50
+PDF_OPTIONS = ["ExportBookmarksToPDFDestination=true"]
+MARKER = re.compile(r"^/?zgsz(\d+)f\d")
+MERGED_NAME = "全部表单_打印版.pdf"
+ZIP_NAME = "全部文件.zip"
+FOLDER = "分企业"
+A4_POINTS = (595.28, 841.89)
+
+
+@dataclass
+class EnterpriseForms:
+    seq: int
+    row: RosterRow
+    pdf_name: str
+    pages: int
+    docx_name: str = ""
+
+
+@dataclass
+class BatchResult:
+    done: list[EnterpriseForms] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    merged_pages: int = 0
+    seconds: float = 0.0
+
+
+def forms_context(row: RosterRow, skeleton: Skeleton, index: int) -> dict:
+    survey, overall = blank_survey()
+    sheets = [sign_in_sheet(day) for day in row.dates] or [sign_in_sheet(None)]
+    return {
+        "index": index,
+        "programme_name": skeleton.programme.name,
+        "bureau": skeleton.programme.bureau,
+        "enterprise_name": row.name,
+        "agency_name": row.agency,
+        "visits": sheets,
+        "survey": survey,
+        "overall": overall,
+        "agency_date": "",
+        "enterprise_date": "",
+    }
+
+
+def page_starts(pdf: pikepdf.Pdf) -> dict[int, int]:
+    """Enterprise index -> its first page, read from the named destinations."""
+    page_number = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    destinations = pdf.Root.get("/Dests") or {}
+    starts: dict[int, int] = {}
+    for name, destination in destinations.items():
+        match = MARKER.match(str(name))
+        if match:
+            page = page_number[destination[0].objgen]
+            index = int(match.group(1))
+            starts[index] = min(page, starts.get(index, page))
+    return starts
+
+
+def split(pdf: pikepdf.Pdf, indexes: list[int]) -> dict[int, range]:
+    starts = page_starts(pdf)
+    lost = [i for i in indexes if i not in starts]
+    if lost:
+        raise ConvertError(f"批量 PDF 分拆失败：{len(lost)} 家企业的页面标记丢失",
+                           transient=False)
+    ordered = sorted(indexes, key=lambda i: starts[i])
+    ends = [starts[i] for i in ordered[1:]] + [len(pdf.pages)]
+    return {i: range(starts[i], end) for i, end in zip(ordered, ends, strict=True)}
+
+
+def _pdf_bytes(pdf: pikepdf.Pdf) -> bytes:
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+def _form_label(forms: tuple[int, ...]) -> str:
+    return "附件" + ("-".join(map(str, (forms[0], forms[-1]))) if len(forms) > 2 and
+                    forms == tuple(range(forms[0], forms[-1] + 1))
+                    else "、".join(map(str, forms)))
+
+
+def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_dir: Path,
+              converters: list[Converter], *, with_docx: bool = False,
+              pad_even: bool = False, draft: bool = False, chunk_size: int = CHUNK_SIZE,
+              progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    started = time.monotonic()
+    rows = roster.rows
+    contexts = [forms_context(row, skeleton, i) for i, row in enumerate(rows)]
+    chunks = [list(range(s, min(s + chunk_size, len(rows))))
+              for s in range(0, len(rows), chunk_size)]
+
+    idle: queue.Queue[Converter] = queue.Queue()
+    for converter in converters:
+        idle.put(converter)
+
+    def convert(indexes: list[int]) -> tuple[list[int], pikepdf.Pdf]:
+        docx = render_forms_batch([contexts[i] for i in indexes], forms, draft=draft)
+        converter = idle.get()
+        try:
+            pdf = converter.to_pdf(docx, PDF_OPTIONS, update_index=False)
+        finally:
+            idle.put(converter)
+        return indexes, pikepdf.open(io.BytesIO(pdf))
+
+    files: dict[str, bytes] = {}
+    merged = pikepdf.new()
+    outline: list[tuple[str, int]] = []
+    result = BatchResult(errors=list(roster.errors))
+    label = _form_label(forms)
+    done = 0
+
+    with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
+        # map keeps chunk order, so the merged file follows the roster.
+        for indexes, reader in pool.map(convert, chunks):
+            for index, pages in sorted(split(reader, indexes).items()):
+                row = rows[index]
+                seq = index + 1
+                name = f"{FOLDER}/{seq:04d}_{file_stem(row.name)}_{label}"
+                part = pikepdf.new()
+                part.pages.extend(reader.pages[pages.start:pages.stop])
+                files[f"{name}.pdf"] = _pdf_bytes(part)
+
+                outline.append((f"{seq:04d} {row.name}", len(merged.pages)))
+                merged.pages.extend(reader.pages[pages.start:pages.stop])
+                if pad_even and len(pages) % 2:
+                    merged.add_blank_page(page_size=A4_POINTS)
+
+                entry = EnterpriseForms(seq, row, f"{name}.pdf", len(pages))
+                if with_docx:
+                    entry.docx_name = f"{name}.docx"
+                    files[entry.docx_name] = render_forms_batch(
+                        [contexts[index]], forms, draft=draft)
+                result.done.append(entry)
+            done += len(indexes)
+            if progress:
+                progress(done, len(rows))
+
+    result.merged_pages = len(merged.pages)
+    if rows:
+        with merged.open_outline() as tree:
+            tree.root.extend(pikepdf.OutlineItem(title, page) for title, page in outline)
+        files[MERGED_NAME] = _pdf_bytes(merged)
+    files.update(_manifests(result, label))
+    files[ZIP_NAME] = _zip(files)
+    result.files = write_all(out_dir, files)
+    result.seconds = time.monotonic() - started
+    log.info("forms batch done: rows=%d errors=%d pages=%d in %.1fs", len(rows),
+             len(result.errors), result.merged_pages, result.seconds)
+    return result
+
+
+def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
+    records = []
+    for entry in result.done:
+        records.append({
+            "行号": entry.row.row, "序号": entry.seq, "企业名称": entry.row.name,
+            "统一社会信用代码": entry.row.credit_code, "状态": "成功", "表单": label,
+            "PDF": entry.pdf_name, "Word": entry.docx_name, "页数": entry.pages,
+            "问题": "",
+        })
+    by_row: dict[int, list[RowError]] = {}
+    for error in result.errors:
+        by_row.setdefault(error.row, []).append(error)
+    for row, errors in by_row.items():
+        records.append({
+            "行号": row, "序号": "", "企业名称": errors[0].name,
+            "统一社会信用代码": "", "状态": "失败", "表单": "", "PDF": "", "Word": "",
+            "页数": 0, "问题": "；".join(f"「{e.column}」{e.message}" for e in errors),
+        })
+    records.sort(key=lambda r: r["行号"])
+
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(records[0]) if records else ["行号"])
+    writer.writeheader()
+    writer.writerows(records)
+    # utf-8-sig: Excel on Windows opens the CSV with the Chinese headers intact.
+    return {
+        "清单.csv": text.getvalue().encode("utf-8-sig"),
+        "清单.json": json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"),
+    }
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            # PDF streams are compressed already; deflating them again costs time only.
+            method = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
+            archive.writestr(name, content, compress_type=method)
+    return buffer.getvalue()

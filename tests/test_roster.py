@@ -1,0 +1,163 @@
+"""Reading rosters as a person would, and the blank roster's round trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from service.errors import InputError
+from service.roster import read_roster, write_template
+from service.skeleton import load_skeleton
+from tests.roster_data import HEADERS, credit_code, enterprise_row
+
+SKELETON = load_skeleton("wujin-2022")
+
+
+def save(tmp_path, rows, name="名单.xlsx"):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_template_round_trips(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    write_template(path, SKELETON)
+
+    book = load_workbook(path)
+    sheet = book["名单"]
+    assert [c.value.rstrip("*") for c in sheet[1]] == HEADERS
+    assert sheet.data_validations.dataValidation, "town column has no drop-down list"
+    sheet.delete_rows(2)
+    for i in range(3):
+        sheet.append(enterprise_row(i))
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert [r.name for r in roster.rows] == [enterprise_row(i)[0] for i in range(3)]
+    assert [r.row for r in roster.rows] == [2, 3, 4]
+    assert roster.rows[0].dates == [dt.date(2022, 6, 15)]
+
+
+def test_example_row_of_the_template_reads_cleanly(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    write_template(path, SKELETON)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == [] and len(roster.rows) == 1
+
+
+def test_title_rows_blank_rows_and_spaces(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2022年武进区“智改数转”诊断企业名单"])
+    sheet.merge_cells("A1:G1")
+    sheet.append([])
+    sheet.append([f" {h} " for h in HEADERS])
+    first = enterprise_row(1)
+    sheet.append([f"  {first[0]}\u3000", f" {first[1]} ", *first[2:]])
+    sheet.append([None] * 7)
+    sheet.append(enterprise_row(2))
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert [(r.row, r.name) for r in roster.rows] == [(4, first[0]),
+                                                      (6, enterprise_row(2)[0])]
+    assert roster.rows[0].credit_code == first[1]
+
+
+def test_full_width_lower_case_credit_code(tmp_path):
+    row = enterprise_row(1)
+    code = row[1]
+    row[1] = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].credit_code == code
+
+
+@pytest.mark.parametrize("cell, expected", [
+    (44727, [dt.date(2022, 6, 15)]),
+    ("44727", [dt.date(2022, 6, 15)]),
+    (dt.datetime(2022, 6, 15), [dt.date(2022, 6, 15)]),
+    ("2022年6月15日", [dt.date(2022, 6, 15)]),
+    ("2022/6/15，2022.7.1", [dt.date(2022, 6, 15), dt.date(2022, 7, 1)]),
+    ("２０２２－０６－１５", [dt.date(2022, 6, 15)]),
+], ids=["serial", "serial-as-text", "date-cell", "chinese", "two-dates", "full-width"])
+def test_dates_in_the_forms_people_type(tmp_path, cell, expected):
+    row = enterprise_row(1)
+    row[6] = cell
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].dates == expected
+
+
+def test_credit_code_stored_as_number_says_why(tmp_path):
+    row = enterprise_row(1)
+    row[1] = 913204121234567890
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    [error] = roster.errors
+    assert (error.row, error.column) == (2, "统一社会信用代码")
+    assert "被存成了数字" in error.message
+
+
+def test_bad_rows_are_named_by_row_and_column(tmp_path):
+    missing_name = enterprise_row(1)
+    missing_name[0] = ""
+    bad_code = enterprise_row(2)
+    bad_code[1] = bad_code[1][:17] + ("0" if bad_code[1][17] != "0" else "1")
+    duplicate = enterprise_row(3)
+    unknown_town = enterprise_row(4)
+    unknown_town[2] = "火星镇"
+    bad_date = enterprise_row(5)
+    bad_date[6] = "2022-02-30"
+    rows = [HEADERS, missing_name, bad_code, enterprise_row(3), duplicate, unknown_town,
+            bad_date]
+
+    roster = read_roster(save(tmp_path, rows), SKELETON)
+
+    found = {(e.row, e.column): e.message for e in roster.errors}
+    assert "必填" in found[(2, "企业名称")]
+    assert "校验位不符" in found[(3, "统一社会信用代码")]
+    assert "与第 4 行重复" in found[(5, "统一社会信用代码")]
+    assert "火星镇" in found[(6, "所在镇（开发区）")]
+    assert "2022-02-30 不存在" in found[(7, "服务日期")]
+    assert [r.row for r in roster.rows] == [4]
+
+
+def test_csv_in_gbk_with_town_alias(tmp_path):
+    row = enterprise_row(1)
+    row[2] = "武进高新区"
+    text = "\n".join(",".join(map(str, r)) for r in (HEADERS, row))
+    path = tmp_path / "名单.csv"
+    path.write_bytes(text.encode("gb18030"))
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].town == "武进国家高新技术产业开发区"
+
+
+def test_sheet_without_header_says_what_it_looked_for(tmp_path):
+    path = save(tmp_path, [["名称", "代码"], ["甲", "乙"]])
+
+    with pytest.raises(InputError) as caught:
+        read_roster(path, SKELETON)
+
+    assert "找不到表头" in caught.value.problems[0].message
+    assert "统一社会信用代码" in caught.value.problems[0].message
