@@ -14,10 +14,12 @@ from rich.console import Console
 from service import cli_forms
 from service.checks import Validation, validate
 from service.convert import Converter
+from service.docx_check import check_docx
 from service.errors import ConvertError, DataError, InputError, Problem
 from service.loading import load_input
 from service.model import DiagnosisInput
 from service.pipeline import VALIDATION_FILE, blank_forms, produce
+from service.skeleton import load_skeleton
 
 app = typer.Typer(
     help="“智改数转”诊断服务文档工具：诊断报告、签到表、诊断服务确认单、满意度调查表。",
@@ -145,6 +147,36 @@ def validate_command(
         _print_problems(validation.problems)
         out.print("校验通过" if validation.ok else f"校验未通过：{len(validation.errors)} 处错误")
     if not validation.ok:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+@app.command()
+def check(
+    report_path: Annotated[Path, typer.Argument(help="在 Word 中修改过的诊断报告（.docx）")],
+    skeleton: Annotated[str, typer.Option(help="报告骨架编号")] = "wujin-2022",
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果")] = False,
+) -> None:
+    """检查修改后的诊断报告：章节齐全且有序、正文字数、推荐场景、标杆企业、遗留占位文字。"""
+    try:
+        result = check_docx(report_path.read_bytes(), load_skeleton(skeleton))
+    except FileNotFoundError:
+        err.print(f"文件不存在：{report_path}", style="bold red", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except InputError as exc:
+        err.print(f"{report_path}：{exc.problems[0].message}", style="bold red",
+                  markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except DataError as exc:
+        _fail(exc)
+
+    if as_json:
+        out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        out.print(f"正文字数：{result.body_chars}（只计汉字）")
+        _print_problems(result.problems)
+        out.print("检查通过" if result.ok else
+                  f"检查未通过：{sum(p.severity == 'error' for p in result.problems)} 处问题")
+    if not result.ok:
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
