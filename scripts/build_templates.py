@@ -633,6 +633,77 @@ def build_forms_batch() -> None:
     _save(doc, "forms_batch.docx")
 
 
+# ---------------------------------------------------------------- the ledger
+
+
+def build_ledger_cover() -> None:
+    """台账封面与目录. The contents' page numbers are the ledger's own, cover = 1."""
+    doc = new_document()
+    watermark_header(doc.sections[0])
+    for _ in range(3):
+        para(doc)
+    para(doc, "{{ programme.name }}", align=WD_ALIGN_PARAGRAPH.CENTER, size=16, face=SANS)
+    para(doc)
+    para(doc, "诊断服务台账", "Title")
+    para(doc, "（一企一台账）", align=WD_ALIGN_PARAGRAPH.CENTER, size=16, face=SANS)
+    for _ in range(4):
+        para(doc)
+    for label, value in (("被诊断企业", "{{ enterprise.name }}"),
+                         ("统一社会信用代码", "{{ enterprise.credit_code }}"),
+                         ("诊断服务机构", "{{ agency.name }}"),
+                         ("委托单位", "{{ programme.bureau }}"),
+                         ("建档日期", "{{ ledger_date }}"),
+                         ("台账编号", "{{ ledger_id }}")):
+        para(doc, f"{label}：{value}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    page_break(doc)
+
+    para(doc, "目    录", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16, face=SANS)
+    para(doc)
+    table = doc.add_table(rows=4, cols=3)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ["序号", "内容", "页码"], strict=True):
+        _cell_text(cell, text, bold=True)
+    _cell_text(table.rows[1].cells[0], "{%tr for part in parts %}")
+    for i, (cell, text) in enumerate(zip(table.rows[2].cells,
+                                         ["{{ loop.index }}", "{{ part.title }}",
+                                          "{{ part.page }}"], strict=True)):
+        _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.LEFT if i == 1
+                   else WD_ALIGN_PARAGRAPH.CENTER)
+    _cell_text(table.rows[3].cells[0], "{%tr endfor %}")
+    _widths(table, [16, 110, 30])
+    tag(doc, "{%p if missing %}")
+    para(doc)
+    para(doc, "尚缺材料（草稿）：", bold=True)
+    tag(doc, "{%p for item in missing %}")
+    para(doc, "{{ loop.index }}. {{ item }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+    _save(doc, "ledger_cover.docx")
+
+
+def build_ledger_stamp() -> None:
+    """Transparent pages whose footer carries the ledger id and the page number; they
+    are laid over every ledger page so a loose printed page can be traced."""
+    doc = new_document()
+    section = doc.sections[0]
+    section.footer_distance = Mm(6)
+    p = section.footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    p.add_run("台账编号 {{ ledger_id }}　第 ")
+    add_field(p, "PAGE", "1")
+    p.add_run(" 页／共 ")
+    add_field(p, "NUMPAGES", "1")
+    p.add_run(" 页")
+    for run in p.runs:
+        run.font.size = Pt(8)
+    tag(doc, "{%p for _ in pages %}")
+    tag(doc, "{%p if not loop.first %}")
+    page_break(doc)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    _save(doc, "ledger_stamp.docx")
+
+
 def _save(doc, name: str) -> None:
     OUT.mkdir(exist_ok=True)
     path = OUT / name
@@ -646,6 +717,8 @@ def main() -> None:
     build_report()
     build_attachments()
     build_forms_batch()
+    build_ledger_cover()
+    build_ledger_stamp()
 
 
 if __name__ == "__main__":

@@ -47,6 +47,13 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def answers(host: str, port: int, timeout: float = 2.0) -> bool:
     """Whether a unoserver answers its `info` call at host:port."""
     proxy = xmlrpc.client.ServerProxy(
@@ -139,15 +146,16 @@ class Converter:
     def stop(self) -> None:
         process, self._process = self._process, None
         if process and process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
             try:
-                os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        if process:
+            # oosplash ignores SIGTERM and would linger with a dead soffice.bin: whatever
+            # is left of the group goes now.
+            _signal_group(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
         if process and process.stderr:
             process.stderr.close()
         if self._profile:

@@ -1,0 +1,296 @@
+"""The per-enterprise ledger (一企一台账): one printable PDF, its originals and a manifest.
+
+Parts follow the seed's list: the report, the two assessment reports, attachments 1-3
+(scanned signed copies where given, otherwise generated from the input) and the site
+photos (one or two per visit). A cover and a contents page come first; every part is
+also a PDF bookmark. Each page's footer carries the ledger id, which is derived from the
+originals' hashes in the manifest, so a loose printed page leads back to its ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+
+from service.convert import Converter
+from service.errors import InputError, Problem
+from service.model import DiagnosisInput
+from service.render import _fill, chinese_date, file_stem, render_attachments
+from service.store import write_all
+
+log = logging.getLogger("zgsz.ledger")
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+A4_LAYOUT = img2pdf.get_layout_fun(
+    (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297)),
+    (img2pdf.mm_to_pt(20), img2pdf.mm_to_pt(20)),
+)
+ATTACHMENT_TITLES = {1: "附件1 签到表", 2: "附件2 诊断服务确认单",
+                     3: "附件3 服务商诊断服务满意度调查表"}
+
+
+@dataclass
+class Part:
+    key: str
+    title: str
+    pdf: bytes
+    originals: list[Path] = field(default_factory=list)
+    generated: bool = False
+    page: int = 0
+    pages: int = 0
+
+
+@dataclass
+class LedgerResult:
+    ledger_id: str
+    files: list[Path]
+    missing: list[str]
+    parts: list[Part]
+    pages: int
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _page_count(pdf: bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+def _read_pdf(path: Path, label: str) -> bytes:
+    content = path.read_bytes()
+    try:
+        _page_count(content)
+    except pikepdf.PdfError:
+        raise InputError([Problem("ledger.not_pdf", "", label,
+                                  f"{path.name} 不是可读的 PDF 文件")]) from None
+    return content
+
+
+def _images_to_pdf(paths: list[Path], label: str) -> bytes:
+    try:
+        return img2pdf.convert([str(p) for p in paths], layout_fun=A4_LAYOUT)
+    except (img2pdf.ImageOpenError, OSError, ValueError) as exc:
+        raise InputError([Problem("ledger.bad_image", "", label,
+                                  f"图片无法读取：{exc}")]) from exc
+
+
+def _scan_pdf(files: list[Path], label: str) -> bytes:
+    """Scanned copies, PDF or images, in file-name order, as one PDF."""
+    merged = pikepdf.new()
+    for path in sorted(files):
+        if path.suffix.lower() == ".pdf":
+            content = _read_pdf(path, label)
+        else:
+            content = _images_to_pdf([path], label)
+        with pikepdf.open(io.BytesIO(content)) as part:
+            merged.pages.extend(part.pages)
+    buffer = io.BytesIO()
+    merged.save(buffer)
+    return buffer.getvalue()
+
+
+def collect_parts(data: DiagnosisInput, input_path: Path, converter: Converter, *,
+                  report: Path | None, cmmm: Path | None, lianghua: Path | None,
+                  scans: Path | None) -> tuple[list[Part], list[str]]:
+    parts: list[Part] = []
+    missing: list[str] = []
+
+    if report is None:
+        missing.append("诊断报告（--report）")
+    elif report.suffix.lower() == ".docx":
+        parts.append(Part("report", "诊断报告", converter.to_pdf(report.read_bytes()),
+                          [report]))
+    else:
+        parts.append(Part("report", "诊断报告", _read_pdf(report, "诊断报告"), [report]))
+
+    for key, path, title, option in (
+        ("cmmm", cmmm, "智能制造能力成熟度评估报告", "--cmmm"),
+        ("lianghua", lianghua, "两化融合评估报告", "--lianghua"),
+    ):
+        if path is None:
+            missing.append(f"{title}（{option}）")
+        else:
+            parts.append(Part(key, title, _read_pdf(path, title), [path]))
+
+    scanned = _scans_by_attachment(scans)
+    generated = {doc.kind: doc for doc in render_attachments(data)}
+    for number, title in ATTACHMENT_TITLES.items():
+        files = scanned.get(number)
+        if files:
+            parts.append(Part(f"attachment{number}", title, _scan_pdf(files, title), files))
+        else:
+            docx = generated[f"attachment{number}"].docx
+            parts.append(Part(f"attachment{number}", title, converter.to_pdf(docx),
+                              generated=True))
+        if number == 1:
+            photos, photo_missing = _photos(data, input_path)
+            missing += photo_missing
+            if photos:
+                parts.append(Part("photos", "现场照片",
+                                  _images_to_pdf(photos, "现场照片"), photos))
+    return parts, missing
+
+
+def _scans_by_attachment(folder: Path | None) -> dict[int, list[Path]]:
+    found: dict[int, list[Path]] = {}
+    if folder is None:
+        return found
+    if not folder.is_dir():
+        raise InputError([Problem("ledger.scans", "", "扫描件目录",
+                                  f"{folder} 不是目录")])
+    for path in folder.iterdir():
+        if path.suffix.lower() not in IMAGE_SUFFIXES | {".pdf"}:
+            continue
+        for number in ATTACHMENT_TITLES:
+            if f"附件{number}" in path.name:
+                found.setdefault(number, []).append(path)
+    return found
+
+
+def _photos(data: DiagnosisInput, input_path: Path) -> tuple[list[Path], list[str]]:
+    """The visits' photos, relative to the input file; the seed asks one or two each."""
+    photos, missing = [], []
+    for i, visit in enumerate(data.visits, start=1):
+        where = f"第{i}次入企（{chinese_date(visit.date)}，{visit.kind}）"
+        if not visit.photos:
+            missing.append(f"{where}的现场照片（每次 1-2 张，visits[{i - 1}].photos）")
+            continue
+        for name in visit.photos[:2]:
+            path = (input_path.parent / name).resolve()
+            if path.is_file():
+                photos.append(path)
+            else:
+                missing.append(f"{where}的照片文件不存在：{name}")
+    return photos, missing
+
+
+def ledger_id(parts: list[Part]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(f"{part.key}:{_sha256(part.pdf)}\n".encode())
+    return "ZG-" + digest.hexdigest()[:10].upper()
+
+
+def _cover(data: DiagnosisInput, parts: list[Part], identifier: str, missing: list[str],
+           converter: Converter, draft: bool) -> bytes:
+    """Cover and contents; rendered until the page numbers it prints are stable."""
+    cover_pages = 2
+    while True:
+        page = cover_pages + 1
+        for part in parts:
+            part.page, page = page, page + part.pages
+        context = {
+            "programme": data.programme, "enterprise": data.enterprise,
+            "agency": data.agency, "ledger_date": chinese_date(dt.date.today()),
+            "ledger_id": identifier, "draft": draft, "missing": missing,
+            "parts": [{"title": p.title, "page": p.page} for p in parts],
+        }
+        pdf = converter.to_pdf(_fill("ledger_cover.docx", context))
+        if _page_count(pdf) == cover_pages:
+            return pdf
+        cover_pages = _page_count(pdf)
+
+
+def _stamp(document: pikepdf.Pdf, identifier: str, converter: Converter) -> None:
+    """Lay the footer (ledger id, page n of m) over every page."""
+    total = len(document.pages)
+    stamp_pdf = converter.to_pdf(_fill("ledger_stamp.docx", {
+        "ledger_id": identifier, "pages": range(total), "draft": False}))
+    stamp = pikepdf.open(io.BytesIO(stamp_pdf))
+    for page, overlay in zip(document.pages, stamp.pages, strict=True):
+        page.add_overlay(document.copy_foreign(overlay.as_form_xobject()))
+
+
+def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
+                 converter: Converter, *, report: Path | None = None,
+                 cmmm: Path | None = None, lianghua: Path | None = None,
+                 scans: Path | None = None, draft: bool = False) -> LedgerResult:
+    parts, missing = collect_parts(data, input_path, converter, report=report,
+                                   cmmm=cmmm, lianghua=lianghua, scans=scans)
+    if missing and not draft:
+        raise InputError(
+            [Problem("ledger.missing", "", "台账材料", item) for item in missing],
+            "台账材料不全，未生成正式台账（可加 --draft 生成草稿）",
+        )
+
+    for part in parts:
+        part.pages = _page_count(part.pdf)
+    identifier = ledger_id(parts)
+    cover = _cover(data, parts, identifier, missing, converter, draft)
+
+    document = pikepdf.new()
+    outline = [("封面", 0), ("目录", 1)]
+    with pikepdf.open(io.BytesIO(cover)) as cover_pdf:
+        document.pages.extend(cover_pdf.pages)
+    for part in parts:
+        outline.append((part.title, len(document.pages)))
+        with pikepdf.open(io.BytesIO(part.pdf)) as part_pdf:
+            document.pages.extend(part_pdf.pages)
+    with document.open_outline() as tree:
+        tree.root.extend(pikepdf.OutlineItem(title, page) for title, page in outline)
+    _stamp(document, identifier, converter)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    ledger_pdf = buffer.getvalue()
+
+    stem = f"{file_stem(data.enterprise.name)}_台账{'_草稿' if draft else ''}"
+    manifest = _manifest(identifier, data, parts, input_path, missing,
+                         f"{stem}.pdf", ledger_pdf, draft)
+    files = {
+        f"{stem}.pdf": ledger_pdf,
+        f"{stem}_清单.json": manifest,
+    }
+    files[f"{stem}.zip"] = _zip(parts, input_path, files)
+    written = write_all(out_dir, files)
+    log.info("ledger done: id=%s parts=%d pages=%d missing=%d", identifier, len(parts),
+             len(document.pages), len(missing))
+    return LedgerResult(identifier, written, missing, parts, len(document.pages))
+
+
+def _manifest(identifier: str, data: DiagnosisInput, parts: list[Part],
+              input_path: Path, missing: list[str], ledger_name: str,
+              ledger_pdf: bytes, draft: bool) -> bytes:
+    entries = [{"name": f"原始文件/{input_path.name}", "role": "诊断输入",
+                "sha256": _sha256(input_path.read_bytes())}]
+    for part in parts:
+        for path in part.originals:
+            entries.append({"name": f"原始文件/{path.name}", "role": part.title,
+                            "sha256": _sha256(path.read_bytes())})
+        entries.append({"name": None, "role": f"{part.title}（台账第 {part.page} 页起，"
+                        f"共 {part.pages} 页{'，由输入生成' if part.generated else ''}）",
+                        "sha256": _sha256(part.pdf)})
+    entries.append({"name": ledger_name, "role": "台账 PDF", "sha256": _sha256(ledger_pdf)})
+    return json.dumps({
+        "ledger_id": identifier,
+        "enterprise": data.enterprise.name,
+        "credit_code": data.enterprise.credit_code,
+        "agency": data.agency.name,
+        "draft": draft,
+        "complete": not missing,
+        "missing": missing,
+        "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "files": entries,
+    }, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _zip(parts: list[Part], input_path: Path, files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(input_path, f"原始文件/{input_path.name}")
+        for part in parts:
+            for path in part.originals:
+                archive.write(path, f"原始文件/{path.name}")
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

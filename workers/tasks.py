@@ -1,0 +1,174 @@
+"""The report job: one enterprise's input -> its files in storage_dir/<job id>/.
+
+A thin call into service.pipeline.produce. The job hash in Redis (service.jobs) carries
+the state the API reports. Only transient conversion errors are retried, with doubling
+back-off and jitter; anything else fails the job at once, with a Chinese message that
+says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+from functools import cache
+from pathlib import Path
+
+from billiard.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from celery import Task
+
+from service.errors import ConvertError, DataError, InputError, Problem
+from service.jobs import FINAL_STATES, JobStore, now
+from service.loading import parse_input
+from service.pipeline import VALIDATION_FILE, Outcome, produce
+from service.settings import DOCUMENTS_PER_JOB, get_settings
+from workers.app import REPORT_TASK, app
+from workers.converter import Supervisor, supervisor
+from workers.logs import job_context
+
+log = logging.getLogger("zgsz.workers.tasks")
+
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 60.0
+
+
+@cache
+def job_store() -> JobStore:
+    return JobStore(get_settings())
+
+
+def backoff(retries: int) -> float:
+    """Seconds before the next try: doubling up to a cap, plus jitter so that jobs that
+    failed together (one LibreOffice crash) do not all come back at once."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2**retries) + random.uniform(0, BACKOFF_BASE)
+
+
+def error(code: str, message: str, *, retryable: bool,
+          problems: list[Problem] | None = None) -> dict:
+    return {"code": code, "message": message, "retryable": retryable,
+            "problems": [p.as_dict() for p in problems or []]}
+
+
+def timeout_error() -> dict:
+    limit = get_settings().task_soft_time_limit
+    return error("job.timeout",
+                 f"处理超时：{limit} 秒内未完成（由 ZGSZ_CONVERSION_TIMEOUT 推算），"
+                 "已终止。可稍后重新提交；如反复出现，请调大 ZGSZ_CONVERSION_TIMEOUT",
+                 retryable=True)
+
+
+def fail(job_id: str, reason: dict) -> None:
+    job_store().update(job_id, state="failed", finished_at=now(), error=reason,
+                       converting=False)
+    log.warning("job failed: %s", reason["code"])
+
+
+class JobTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Only what the task itself did not catch: a bug, or the hard time limit, in
+        # which case this runs in the parent process after the child was killed.
+        job_id = args[0] if args else task_id
+        if isinstance(exc, TimeLimitExceeded):
+            reason = timeout_error()
+        else:
+            reason = error("job.internal", "服务内部错误，任务未完成。"
+                           "请联系管理员查看 worker 日志", retryable=False)
+        with job_context(job_id):
+            fail(job_id, reason)
+
+
+@app.task(bind=True, base=JobTask, name=REPORT_TASK)
+def report(self: Task, job_id: str, data: dict, draft: bool,
+           formats: list[str]) -> None:
+    with job_context(job_id):
+        run(self, job_id, data, draft=draft, formats=formats)
+
+
+def run(task: Task, job_id: str, data: dict, *, draft: bool,
+        formats: list[str]) -> None:
+    store = job_store()
+    job = store.get(job_id)
+    if job is None:
+        log.warning("job record missing (expired?); nothing done")
+        return
+    if job.state in FINAL_STATES:
+        # A re-delivered message (acks_late) for work already done: do not redo it.
+        log.debug("job already %s; re-delivery ignored", job.state)
+        return
+
+    store.start(job_id, progress=5, worker_pid=os.getpid(), converting=False)
+    try:
+        outcome = _produce(job_id, data, draft=draft, pdf="pdf" in formats)
+    except ConvertError as exc:
+        _convert_failed(task, job_id, exc)
+    except InputError as exc:
+        fail(job_id, error("input.invalid", exc.message, retryable=False,
+                           problems=exc.problems))
+    except DataError as exc:
+        fail(job_id, error("data.broken", f"服务端数据文件有误：{exc.message}。"
+                           "请联系管理员", retryable=False))
+    except SoftTimeLimitExceeded:
+        supervisor().kill()  # it may be what hangs; the next job starts a fresh one
+        fail(job_id, timeout_error())
+    else:
+        _succeed(job_id, outcome, formats)
+
+
+def _produce(job_id: str, data: dict, *, draft: bool, pdf: bool) -> Outcome:
+    model = parse_input(data)
+    if pdf:
+        supervisor().ready()
+    converter = _Progress(supervisor(), job_store(), job_id)
+    out_dir = get_settings().storage_dir / job_id
+    return produce(model, out_dir, converter, draft=draft, pdf=pdf)
+
+
+def _convert_failed(task: Task, job_id: str, exc: ConvertError) -> None:
+    tries, limit = task.request.retries, get_settings().task_retries
+    if exc.transient and tries < limit:
+        delay = backoff(tries)
+        log.warning("conversion failed (try %d of %d), again in %.1fs: %s",
+                    tries + 1, limit + 1, delay, exc.message[:300])
+        job_store().update(job_id, state="queued", progress=0, converting=False)
+        raise task.retry(countdown=delay, exc=exc, max_retries=limit)
+
+    advice = ("可稍后重新提交；如反复出现，请联系管理员检查 worker 的 LibreOffice"
+              if exc.transient else "请联系管理员检查 worker 的 LibreOffice 安装")
+    log.error("conversion failed for good after %d tries: %s", tries + 1,
+              exc.message[:300])
+    fail(job_id, error("convert.failed",
+                       f"PDF 转换失败（共尝试 {tries + 1} 次）：{exc.message}。"
+                       + advice,
+                       retryable=exc.transient))
+
+
+def _succeed(job_id: str, outcome: Outcome, formats: list[str]) -> None:
+    offered = [p for p in outcome.files
+               if p.suffix.lstrip(".") in formats or p.name == VALIDATION_FILE]
+    validation = {**outcome.validation.as_dict(), "pdf_checks": outcome.pdf_checks}
+    job_store().update(job_id, state="succeeded", progress=100, finished_at=now(),
+                       files=[_describe(p) for p in sorted(offered)],
+                       validation=validation, converting=False)
+
+
+def _describe(path: Path) -> dict:
+    content = path.read_bytes()
+    return {"name": path.name, "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest()}
+
+
+class _Progress:
+    """The pipeline's converter: the supervised LibreOffice, counted into progress."""
+
+    def __init__(self, converter: Supervisor, store: JobStore, job_id: str):
+        self._converter, self._store, self._job_id = converter, store, job_id
+        self._done = 0
+
+    def to_pdf(self, docx: bytes) -> bytes:
+        self._store.update(self._job_id, converting=True)
+        pdf = self._converter.to_pdf(docx)
+        self._done += 1
+        progress = 10 + 85 * self._done // DOCUMENTS_PER_JOB
+        self._store.update(self._job_id, converting=False, progress=min(progress, 95))
+        return pdf
