@@ -64,12 +64,13 @@ def _set_fonts(rpr, face: str) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attr), face)
 
-    # LibreOffice picks the CJK face by language: without zh-CN it draws Japanese glyphs.
+    # LibreOffice picks the CJK face by the East Asian language: without zh-CN it draws
+    # Japanese glyphs. Latin text stays English, or words like ISO 9001 break anywhere.
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), LANG)
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), LANG)
 
 
@@ -396,7 +397,7 @@ def _section_tables(doc) -> None:
     for r in (4, 5):
         merged = table.rows[r].cells[1].merge(table.rows[r].cells[3])
         _cell_text(merged, rows[r][1], align=WD_ALIGN_PARAGRAPH.LEFT)
-    _widths(table, [28, 48, 36, 44])
+    _widths(table, [26, 46, 32, 52])
     para(doc)
     tag(doc, "{%p endif %}")
 
@@ -425,7 +426,7 @@ def _section_tables(doc) -> None:
                ["序号", "项目名称", "涉及场景", "投资估算（万元）", "周期（月）", "预期效益"],
                ["{{ loop.index }}", "{{ p.name }}", "{{ p.scenario_text }}",
                 "{{ p.investment }}", "{{ p.months }}", "{{ p.benefit }}"],
-               "p in project_rows", [12, 32, 32, 20, 16, 44])
+               "p in project_rows", [12, 30, 34, 18, 14, 48])
     tag(doc, "{%p endif %}")
 
     tag(doc, '{%p if s.table == "vendors" %}')
@@ -488,6 +489,7 @@ def add_sign_in_sheet(doc, marker: str | None = None) -> None:
                           strict=True):
         _cell_text(cell, text, bold=True)
     _row_height(table.rows[0], 12)
+    _repeat_header(table.rows[0])
     _cell_text(table.rows[1].cells[0], "{%tr for a in v.rows %}")
     for cell, text in zip(table.rows[2].cells,
                           ["{{ a.unit }}", "{{ a.name }}", "{{ a.position }}",

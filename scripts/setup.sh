@@ -27,8 +27,14 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 
-# Put `zgsz` on the PATH for people following the README; skipped when not writable.
-if [ -w /usr/local/bin ] && [ ! -e /usr/local/bin/zgsz ]; then
-    ln -s "$PWD/.venv/bin/zgsz" /usr/local/bin/zgsz
+# Put `zgsz` on the PATH for people following the README: a link to this checkout,
+# replacing a link left by an older one; a real file of that name is left alone.
+link=/usr/local/bin/zgsz
+if [ -w /usr/local/bin ]; then
+    if [ -L "$link" ] || [ ! -e "$link" ]; then
+        ln -sfn "$PWD/.venv/bin/zgsz" "$link"
+    else
+        echo "注意：$link 已存在且不是链接，未改动；请使用 $PWD/.venv/bin/zgsz"
+    fi
 fi
 echo "安装完成：$(.venv/bin/zgsz --version)"

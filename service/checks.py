@@ -18,6 +18,9 @@ from service.skeleton import Skeleton, load_skeleton
 from service.textcount import RULE, han_count
 
 ON_SITE = "现场诊断"
+# Skeleton tables that list entries of the input's report content.
+TABLE_FIELDS = {"gaps": "gaps", "scenarios": "scenarios", "projects": "projects",
+                "vendors": "vendors", "benchmarks": "benchmarks"}
 FOLLOW_UP = "回访"
 
 
@@ -106,6 +109,11 @@ def _check_sections(data: DiagnosisInput, skeleton: Skeleton, result: Validation
                        f"正文 {count} 字，少于本章建议的 {section.min_chars} 字",
                        "warning", label=label)
 
+        table_list = TABLE_FIELDS.get(section.table or "")
+        if section.required and table_list and not getattr(data.report, table_list):
+            result.add("section.empty_table", ("report", table_list),
+                       f"“{section.title}”一章的表格没有内容", "warning")
+
     result.body_chars = sum(result.section_chars.values())
     minimum = skeleton.rules.min_body_chars
     if result.body_chars < minimum:
@@ -131,10 +139,23 @@ def _check_scenarios(data: DiagnosisInput, skeleton: Skeleton, catalogue: Catalo
             where = f"《{catalogue.title}》"
             if catalogue.complete:
                 result.add("scenario.unknown", path, f"场景编号 {scenario_id} 不在{where}中")
+            elif not picks[i].name:
+                result.add("scenario.unnamed", ("report", "scenarios", i, "name"),
+                           f"场景编号 {scenario_id} 不在本项目收录的{where}中"
+                           f"（{catalogue.edition}版目录不完整），请填写场景名称，"
+                           "报告按此打印")
             else:
                 result.add("scenario.unlisted", path,
                            f"场景编号 {scenario_id} 不在本项目收录的{where}中"
                            f"（{catalogue.edition}版目录不完整，请人工核对）", "warning")
+
+    for p, project in enumerate(data.report.projects):
+        for s, scenario_id in enumerate(project.scenarios):
+            if scenario_id not in seen and catalogue.get(scenario_id) is None:
+                result.add("project.scenario_unknown",
+                           ("report", "projects", p, "scenarios", s),
+                           f"场景编号 {scenario_id} 既不在推荐场景中，也不在"
+                           f"《{catalogue.title}》中", "warning")
 
     distinct = len(seen)
     minimum = skeleton.rules.min_scenarios
@@ -155,7 +176,19 @@ def _check_visits(data: DiagnosisInput, skeleton: Skeleton, result: Validation) 
     team = {m.name for m in data.agency.team}
     on_site_hours = 0.0
 
+    seen_visits: dict[tuple, int] = {}
     for i, visit in enumerate(data.visits):
+        key = (visit.date, visit.start, visit.end, visit.kind)
+        if key in seen_visits:
+            result.add("visit.repeated", ("visits", i),
+                       f"与第{seen_visits[key] + 1}条入企记录的日期、时间与类型完全相同，"
+                       "可能重复录入（时长只计一次）")
+            continue
+        seen_visits[key] = i
+        if visit.date.year != data.programme.year:
+            result.add("visit.outside_year", ("visits", i, "date"),
+                       f"日期 {visit.date} 不在项目年度 {data.programme.year} 年内", "warning")
+
         if visit.end <= visit.start:
             result.add("visit.time_order", ("visits", i, "end"),
                        f"结束时间 {visit.end:%H:%M} 应晚于开始时间 {visit.start:%H:%M}")

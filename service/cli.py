@@ -9,16 +9,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from service import cli_forms
 from service.checks import Validation, validate
+from service.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECKS_FAILED,
+    EXIT_CONVERTER,
+    err,
+    out,
+    writable_folder,
+)
 from service.convert import Converter
 from service.docx_check import check_docx
-from service.errors import ConvertError, DataError, InputError, Problem
+from service.errors import ConvertError, DataError, InputError, Problem, ZgszError
 from service.loading import load_input
 from service.model import DiagnosisInput
 from service.pipeline import VALIDATION_FILE, blank_forms, produce
+from service.remote import run_remote
 from service.skeleton import load_skeleton
 
 app = typer.Typer(
@@ -27,12 +35,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-EXIT_CHECKS_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_CONVERTER = 3
 
 InputPath = Annotated[Path, typer.Argument(help="企业诊断输入文件（.yaml / .yml / .json）")]
 OutDir = Annotated[Path, typer.Option("-o", "--out", help="输出目录")]
@@ -91,9 +93,15 @@ def report(
     draft: Annotated[bool, typer.Option("--draft", help="生成草稿：带“草稿”水印，"
                                         "末页列出待补事项，校验未通过也出文件")] = False,
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="只生成 Word 文件")] = False,
+    remote: Annotated[str | None, typer.Option(
+        "--remote", help="提交到 zgsz 服务（如 http://127.0.0.1:8000）并等待结果")] = None,
 ) -> None:
     """生成一家企业的诊断报告与附件1-3（Word 与 PDF）及 validation.json。"""
     data = _load(input_path)
+    writable_folder(out_dir)
+    if remote:
+        _report_remote(remote, data, out_dir, draft=draft, pdf=not no_pdf)
+        return
     try:
         with Converter() if not no_pdf else _NoConverter() as converter:
             outcome = produce(data, out_dir, converter, draft=draft, pdf=not no_pdf)
@@ -118,6 +126,27 @@ def report(
         _print_problems(outcome.validation.problems)
     if not outcome.ok and not draft:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _report_remote(url: str, data: DiagnosisInput, out_dir: Path, *, draft: bool,
+                   pdf: bool) -> None:
+    try:
+        job = run_remote(url, data, out_dir, draft=draft, pdf=pdf)
+    except InputError as exc:
+        err.print(f"{exc.message}：", style="bold red", markup=False)
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_CHECKS_FAILED) from None
+    except ConvertError as exc:
+        _fail(exc)
+    except ZgszError as exc:
+        err.print(exc.message, style="bold red", markup=False)
+        raise typer.Exit(EXIT_CONVERTER) from None
+
+    out.print(f"服务端任务 {job['id']} 完成，已下载到 {out_dir}/：", style="bold")
+    for item in job["files"]:
+        out.print(f"  {item['name']}", markup=False)
+    validation = (job.get("validation") or {})
+    out.print(f"正文字数：{validation.get('body_chars', '?')}（只计汉字）")
 
 
 class _NoConverter:
@@ -195,6 +224,7 @@ def blank_forms_command(
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="只生成 Word 文件")] = False,
 ) -> None:
     """生成空白的附件1-3（签到表、诊断服务确认单、满意度调查表），供手工填写。"""
+    writable_folder(out_dir)
     try:
         with Converter() if not no_pdf else _NoConverter() as converter:
             files = blank_forms(out_dir, converter, skeleton, pdf=not no_pdf)

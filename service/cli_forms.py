@@ -7,17 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from service.batch import CHUNK_SIZE, MERGED_NAME, run_forms
+from service.cli_common import err, out, writable_folder
 from service.convert import Converter, start_all
 from service.errors import ConvertError, DataError, InputError
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 Skeleton = Annotated[str, typer.Option(help="报告骨架编号，决定项目名称、委托单位与镇名单")]
 
@@ -65,6 +62,7 @@ def forms(
 
     有问题的行不影响其他行；这些行在清单与摘要中写明行号、列名与原因，退出码为 1。"""
     selected = _parse_forms(forms_text)
+    writable_folder(out_dir)
     try:
         plan = load_skeleton(skeleton)
         roster = read_roster(roster_path, plan)

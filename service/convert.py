@@ -26,8 +26,18 @@ from service.errors import ConvertError
 
 log = logging.getLogger("zgsz.convert")
 
-START_TIMEOUT = float(os.environ.get("ZGSZ_CONVERTER_START_TIMEOUT", "60"))
-CONVERSION_TIMEOUT = int(os.environ.get("ZGSZ_CONVERSION_TIMEOUT", "120"))
+STOP_GRACE = 2.0
+DEFAULT_START_TIMEOUT = 60
+
+
+def _env_seconds(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConvertError(f"环境变量 {name} 应为正整数（秒），实际为“{raw}”",
+                           transient=False)
+    return int(raw)
 
 
 def _free_port() -> int:
@@ -66,17 +76,30 @@ def answers(host: str, port: int, timeout: float = 2.0) -> bool:
         return False
 
 
+def _address(value: str) -> tuple[str, int]:
+    host, _, port = value.strip().rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConvertError(f"ZGSZ_UNOSERVER 应为“主机:端口”，如 127.0.0.1:2003，"
+                           f"实际为“{value}”", transient=False)
+    return host or "127.0.0.1", int(port)
+
+
 class Converter:
-    """A LibreOffice we may convert with; use as a context manager."""
+    """A LibreOffice we may convert with; use as a context manager.
+
+    LibreOffice starts on the first conversion (or an explicit start()), so work that
+    ends before converting anything never waits for it."""
 
     def __init__(self, address: str | None = None, *,
                  conversion_timeout: int | None = None):
-        address = address or os.environ.get("ZGSZ_UNOSERVER")
-        self.conversion_timeout = conversion_timeout or CONVERSION_TIMEOUT
+        address = address or os.environ.get("ZGSZ_UNOSERVER") or None
+        self.conversion_timeout = conversion_timeout or _env_seconds(
+            "ZGSZ_CONVERSION_TIMEOUT", 120)
+        self.start_timeout = _env_seconds("ZGSZ_CONVERTER_START_TIMEOUT",
+                                          DEFAULT_START_TIMEOUT)
         self._external = address is not None
         if address:
-            host, _, port = address.rpartition(":")
-            self.host, self.port = host or "127.0.0.1", int(port)
+            self.host, self.port = _address(address)
         else:
             self.host, self.port = "127.0.0.1", _free_port()
         self._process: subprocess.Popen | None = None
@@ -84,7 +107,6 @@ class Converter:
         self.conversions = 0
 
     def __enter__(self) -> Converter:
-        self.start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -125,10 +147,15 @@ class Converter:
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            # Ctrl-C while LibreOffice starts must not leave it running.
+            self.stop()
+            raise
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 err = self._process.stderr.read().decode(errors="replace")[-500:]
@@ -140,7 +167,7 @@ class Converter:
             time.sleep(0.2)
         self.stop()
         raise ConvertError(
-            f"LibreOffice 转换服务在 {START_TIMEOUT:g} 秒内未就绪", transient=True
+            f"LibreOffice 转换服务在 {self.start_timeout} 秒内未就绪", transient=True
         )
 
     def stop(self) -> None:
@@ -148,7 +175,8 @@ class Converter:
         if process and process.poll() is None:
             _signal_group(process.pid, signal.SIGTERM)
             try:
-                process.wait(timeout=10)
+                # Our profile is throwaway, so a short grace is enough.
+                process.wait(timeout=STOP_GRACE)
             except subprocess.TimeoutExpired:
                 pass
         if process:
@@ -195,6 +223,8 @@ class Converter:
     def to_pdf(self, docx: bytes, filter_options: list[str] | None = None, *,
                update_index: bool = True) -> bytes:
         """The PDF of a DOCX; `update_index` refreshes the table of contents first."""
+        if self._process is None and not self._external:
+            self.start()
         if not self.alive:
             raise ConvertError("LibreOffice 转换服务未运行", transient=True)
 

@@ -78,6 +78,8 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
 
 
 def parse_input(data: Any) -> DiagnosisInput:
+    if data is None:
+        raise InputError([Problem("input.empty", "", "输入文件", "文件为空")])
     if not isinstance(data, dict):
         raise InputError(
             [Problem("input.not_mapping", "", "输入文件", "顶层应为键值对（映射）")]
@@ -88,6 +90,24 @@ def parse_input(data: Any) -> DiagnosisInput:
         raise InputError(problems_from_validation(exc)) from exc
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """YAML without YAML 1.1's guesses that hurt here: 2022-02-30 would raise before
+    any field could be named, and 10:30 would become the base-60 number 630. Dates and
+    times stay text, and the model reads (and names) them."""
+
+
+_PlainLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers
+            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_PlainLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
 def read_data(path: Path) -> Any:
     """The raw YAML or JSON content of `path`; syntax errors become an InputError."""
     where = str(path)
@@ -95,6 +115,11 @@ def read_data(path: Path) -> Any:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError([Problem("file.missing", "", where, "文件不存在")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem("file.directory", "", where,
+                                  "这是一个目录，请给出输入文件")]) from None
+    except PermissionError:
+        raise InputError([Problem("file.permission", "", where, "没有读取权限")]) from None
     except UnicodeDecodeError:
         raise InputError(
             [Problem("file.encoding", "", where, "文件不是 UTF-8 编码，请另存为 UTF-8")]
@@ -103,7 +128,7 @@ def read_data(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a SafeLoader subclass
     except json.JSONDecodeError as exc:
         msg = f"JSON 格式错误，第 {exc.lineno} 行第 {exc.colno} 列（解析器提示：{exc.msg}）"
         raise InputError([Problem("file.syntax", "", where, msg)]) from exc

@@ -22,7 +22,10 @@ TeamRole = Literal["组长", "成员"]
 
 class _Model(BaseModel):
     # Unknown keys are refused so that a misspelt field is reported, not silently dropped.
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # Numbers are read as text where text is expected: a phone number typed without
+    # quotes is still a phone number. Infinity and NaN are never amounts.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              coerce_numbers_to_str=True, allow_inf_nan=False)
 
 
 class Programme(_Model):
@@ -76,6 +79,8 @@ class Attendee(_Model):
 
 
 class Visit(_Model):
+    """One trip to the enterprise; each gets its sign-in sheet (attachment 1)."""
+
     date: dt.date = Field(title="服务日期")
     start: dt.time = Field(title="开始时间")
     end: dt.time = Field(title="结束时间")
@@ -87,11 +92,11 @@ class Visit(_Model):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _read_time(cls, value: object) -> object:
-        # YAML 1.1 reads 10:30 as the base-60 integer 630; "9:00" lacks a leading zero.
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return f"{value // 60:02d}:{value % 60:02d}"
+        # People write 9:00 as often as 09:00.
         if isinstance(value, str) and re.fullmatch(r"\d:\d\d", value.strip()):
             return "0" + value.strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError("应为时刻，格式 HH:MM（如 09:30）")
         return value
 
     @property
@@ -136,6 +141,8 @@ class Project(_Model):
 
 class ScenarioPick(_Model):
     id: str = Field(title="场景编号", min_length=1)
+    name: str = Field("", title="场景名称",
+                      description="场景目录未收录该编号时必填，报告中按此名称打印")
     reason: str = Field(title="推荐理由", min_length=1)
 
 
@@ -152,7 +159,9 @@ class Benchmark(_Model):
 
 
 class ReportContent(_Model):
-    date: dt.date | None = Field(None, title="报告日期", description="缺省为生成当天")
+    date: dt.date | None = Field(
+        None, title="报告日期",
+        description="缺省为诊断汇报那次入企的日期，没有诊断汇报时为最后一次入企的日期")
     sections: dict[str, str] = Field(
         title="章节正文",
         description="键为报告骨架中的章节编号（如 basic_info），值为该章节的正文；"

@@ -26,6 +26,8 @@ TICK = "✓"
 GRADES = ("很好", "较好", "一般", "较差")
 OVERALL = ("满意", "比较满意", "不满意")
 SIGN_IN_ROWS = 11  # the seed's sign-in sheet has eleven blank rows
+SPARE_ROWS = 2  # for people who come without being on the list
+BLANK_ROW = {"unit": "", "name": "", "position": "", "phone": ""}
 NUMERALS = "一二三四五六七八九十"
 
 
@@ -103,9 +105,12 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
         for i, s in enumerate(skeleton.ordered(), start=1)
     ]
 
+    given = {pick.id: pick.name for pick in data.report.scenarios if pick.name}
+
     def scenario_name(scenario_id: str) -> str:
+        # The catalogue's name first; for an edition we hold only in part, the agency's.
         found = catalogue.get(scenario_id)
-        return found.name if found else "（目录未收录）"
+        return found.name if found else given.get(scenario_id, "")
 
     scenario_rows = []
     for pick in data.report.scenarios:
@@ -120,7 +125,8 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
     project_rows = [
         {
             "name": p.name,
-            "scenario_text": "、".join(f"{sid} {scenario_name(sid)}" for sid in p.scenarios),
+            "scenario_text": "、".join(f"{sid} {scenario_name(sid)}".strip()
+                                      for sid in p.scenarios),
             "investment": f"{p.investment:g}",
             "months": p.months,
             "benefit": p.benefit,
@@ -150,7 +156,7 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
         "agency": data.agency,
         "enterprise": enterprise,
         "report": data.report,
-        "report_date": chinese_date(data.report.date or dt.date.today()),
+        "report_date": chinese_date(report_date(data)),
         "sections": sections,
         "revenue_text": f"{enterprise.revenue:g} 万元",
         "products_text": "、".join(enterprise.main_products),
@@ -161,6 +167,14 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
         "draft": draft,
         "draft_problems": draft_problems,
     }
+
+
+def report_date(data: DiagnosisInput) -> dt.date:
+    """The report is presented at the report-back visit; without one, at the last."""
+    if data.report.date:
+        return data.report.date
+    report_back = [v.date for v in data.visits if v.kind == "诊断汇报"]
+    return min(report_back) if report_back else max(v.date for v in data.visits)
 
 
 def render_report(data: DiagnosisInput, *, draft: bool = False,
@@ -177,8 +191,7 @@ def render_report(data: DiagnosisInput, *, draft: bool = False,
 def sign_in_sheet(day: dt.date | None, attendees: list[dict] | None = None) -> dict:
     """One sign-in sheet: the attendees, padded to the seed's row count."""
     rows = list(attendees or [])
-    blank = {"unit": "", "name": "", "position": "", "phone": ""}
-    rows += [blank] * max(0, SIGN_IN_ROWS - len(rows))
+    rows += [BLANK_ROW] * max(0, SIGN_IN_ROWS - len(rows))
 
     if day is None:
         # The seed's blank date: “服务日期：           年    月    日”
@@ -187,9 +200,13 @@ def sign_in_sheet(day: dt.date | None, attendees: list[dict] | None = None) -> d
 
 
 def _sheet(visit: Visit | None) -> dict:
+    """A visit's sheet: units and positions printed, names and phones left for each
+    attendee to write in person, since the sheet is the proof of attendance."""
     if visit is None:
         return sign_in_sheet(None)
-    return sign_in_sheet(visit.date, [a.model_dump() for a in visit.attendees])
+    rows = [{"unit": a.unit, "name": "", "position": a.position, "phone": ""}
+            for a in visit.attendees]
+    return sign_in_sheet(visit.date, rows + [BLANK_ROW] * SPARE_ROWS)
 
 
 def blank_survey() -> tuple[list[list[str]], list[str]]:
@@ -254,10 +271,14 @@ def render_forms_batch(contexts: list[dict], forms: tuple[int, ...], *,
                  {"enterprises": contexts, "forms": forms, "draft": draft})
 
 
+STEM_BYTES = 150
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
 def file_stem(enterprise_name: str) -> str:
     """An enterprise name made safe for a file name on any system."""
     stem = _UNSAFE.sub("_", enterprise_name).strip(" .")
-    return stem[:80] or "企业"
+    # File names are limited to 255 bytes; leave room for “_附件3_满意度调查表_草稿.docx”.
+    while len(stem.encode("utf-8")) > STEM_BYTES:
+        stem = stem[:-1]
+    return stem or "企业"

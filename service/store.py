@@ -31,8 +31,23 @@ def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
         raise
 
     written = []
-    for name, temp in staged:
-        target = folder / name
-        os.replace(temp, target)
-        written.append(target)
+    try:
+        for name, temp in staged:
+            target = folder / name
+            os.chmod(temp, _FILE_MODE)
+            os.replace(temp, target)
+            written.append(target)
+    finally:
+        for _, temp in staged:
+            temp.unlink(missing_ok=True)
     return written
+
+
+def _default_mode() -> int:
+    # mkstemp makes files 0600; job files are meant to be shared like any other file.
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _default_mode()

@@ -237,3 +237,35 @@ def test_time_limits_nest():
     assert (settings.conversion_timeout < settings.task_soft_time_limit
             < settings.task_time_limit < settings.api_job_timeout)
 
+
+
+def test_cli_remote_gives_the_same_files_as_in_process(service, sample_outputs, tmp_path):
+    from tests.helpers import EXAMPLES, pdf_text, run_zgsz, squeeze
+
+    out = tmp_path / "remote"
+    result = run_zgsz("report", str(EXAMPLES / "chemical_plant.yaml"), "-o", str(out),
+                      "--remote", service.url)
+
+    assert result.returncode == 0, result.stderr
+    local = sorted(p.name for p in sample_outputs["chemical_plant"].iterdir())
+    remote = sorted(p.name for p in out.iterdir())
+    assert remote == local
+    report = next(out.glob("*诊断报告.pdf"))
+    assert "常州市岚拓示例涂料科技有限公司" in squeeze(pdf_text(report))
+
+
+def test_cli_remote_lists_every_problem(service, tmp_path):
+    from tests.conftest import write_yaml
+    from tests.helpers import run_zgsz
+
+    data = sample_input()
+    data["report"]["scenarios"] = data["report"]["scenarios"][:9]
+    data["enterprise"]["credit_code"] = "91320412MA1XW7K30X"
+
+    result = run_zgsz("report", str(write_yaml(tmp_path, data)), "-o",
+                      str(tmp_path / "out"), "--remote", service.url)
+
+    assert result.returncode == 1
+    assert "服务端校验未通过" in result.stderr
+    assert "当前只有 9 个不重复场景" in result.stderr
+    assert "校验位不符" in result.stderr

@@ -97,13 +97,22 @@ def test_repeated_scenario_is_named_at_its_place(sample_data):
 
 
 def test_unknown_scenario_warns_against_incomplete_edition(sample_data):
-    sample_data["report"]["scenarios"][3]["id"] = "S99"
+    sample_data["report"]["scenarios"][3].update(id="S99", name="智能排产与调度协同")
 
     warning = problems(sample_data, "warning")["scenario.unlisted"]
 
     assert warning.path == "report.scenarios[3].id"
     assert "2021版目录不完整" in warning.message
     assert "scenario.unknown" not in problems(sample_data)
+
+
+def test_unknown_scenario_without_a_name_cannot_be_printed(sample_data):
+    sample_data["report"]["scenarios"][3]["id"] = "S99"
+
+    error = problems(sample_data)["scenario.unnamed"]
+
+    assert error.path == "report.scenarios[3].name"
+    assert "请填写场景名称" in error.message
 
 
 def test_unknown_scenario_is_an_error_against_complete_edition(sample_data, tmp_path,
@@ -154,6 +163,35 @@ def test_end_before_start(sample_data):
 
     assert problem.path == "visits[0].end"
     assert "应晚于开始时间 15:00" in problem.message
+
+
+def test_visit_entered_twice_counts_once(sample_data):
+    on_site = [v for v in sample_data["visits"] if v["kind"] == "现场诊断"]
+    on_site[0].update(start="10:00", end="12:00")
+    sample_data["visits"] = [on_site[0], dict(on_site[0])] + [
+        v for v in sample_data["visits"] if v["kind"] != "现场诊断"]
+
+    found = problems(sample_data)
+
+    assert found["visit.repeated"].path == "visits[1]"
+    assert "当前 2.0 小时" in found["visit.too_short"].message  # not 4.0
+
+
+def test_unquoted_phone_number_is_read_as_text(sample_data):
+    sample_data["enterprise"]["contact"]["phone"] = 13800001234
+
+    assert parse_input(sample_data).enterprise.contact.phone == "13800001234"
+
+
+def test_number_where_a_time_belongs_is_refused(sample_data):
+    sample_data["visits"][0]["end"] = 1200
+
+    with pytest.raises(InputError) as caught:
+        parse_input(sample_data)
+
+    [problem] = caught.value.problems
+    assert problem.path == "visits[0].end"
+    assert "格式 HH:MM" in problem.message
 
 
 def test_level_that_does_not_match_score(sample_data):

@@ -116,7 +116,7 @@ def test_filled_attachments_keep_every_seed_label(sample_outputs, number):
     assert missing == []
 
 
-def test_sign_in_sheet_has_one_page_per_visit_with_its_attendees(sample_outputs):
+def test_sign_in_sheet_has_one_page_per_visit_left_for_signatures(sample_outputs):
     data = sample("machining_parts")
     pdf = find_one(sample_outputs["machining_parts"], "附件1", suffix=".pdf")
     pages = [squeeze(p.extract_text()) for p in PdfReader(pdf).pages]
@@ -127,7 +127,10 @@ def test_sign_in_sheet_has_one_page_per_visit_with_its_attendees(sample_outputs)
         day = visit["date"]
         assert f"服务日期：{day.year}年{day.month}月{day.day}日" in page
         for person in visit["attendees"]:
-            assert squeeze(person["name"]) in page
+            assert squeeze(person["unit"]) in page
+            # Names and phones are written by each attendee: the sheet proves presence.
+            assert squeeze(person["name"]) not in page
+            assert str(person["phone"]) not in page
 
 
 def test_confirmation_form_names_the_agency_in_both_blanks(sample_outputs):

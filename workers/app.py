@@ -10,7 +10,7 @@ import logging
 from celery import Celery
 from celery.signals import after_setup_logger
 
-from service.convert import START_TIMEOUT
+from service.convert import DEFAULT_START_TIMEOUT
 from service.settings import Settings, get_settings
 from workers import logs
 
@@ -40,7 +40,7 @@ def create_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         result_expires=settings.job_ttl_seconds,
         # Each child starts its LibreOffice before it reports up (4 s by default).
-        worker_proc_alive_timeout=START_TIMEOUT + 10,
+        worker_proc_alive_timeout=DEFAULT_START_TIMEOUT + 10,
         # A fresh child now and then returns memory that LibreOffice's UNO bridge keeps.
         worker_max_tasks_per_child=200,
         # The API answers 503 at once when Redis is gone instead of retrying for long.
