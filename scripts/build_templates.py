@@ -698,10 +698,11 @@ def build_ledger_stamp() -> None:
     p.add_run(" 页")
     for run in p.runs:
         run.font.size = Pt(8)
+    # One paragraph per page, each opening a page: LibreOffice drops a trailing page
+    # that only a break would make.
     tag(doc, "{%p for _ in pages %}")
-    tag(doc, "{%p if not loop.first %}")
-    page_break(doc)
-    tag(doc, "{%p endif %}")
+    blank = para(doc, "\u00a0")
+    blank.paragraph_format.page_break_before = True
     tag(doc, "{%p endfor %}")
     _save(doc, "ledger_stamp.docx")
 

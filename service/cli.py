@@ -22,6 +22,7 @@ from service.cli_common import (
 )
 from service.convert import Converter
 from service.docx_check import check_docx
+from service.ledger import build_ledger
 from service.errors import ConvertError, DataError, InputError, Problem, ZgszError
 from service.loading import load_input
 from service.model import DiagnosisInput
@@ -207,6 +208,53 @@ def check(
                   f"检查未通过：{sum(p.severity == 'error' for p in result.problems)} 处问题")
     if not result.ok:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+@app.command()
+def ledger(
+    input_path: InputPath,
+    report_file: Annotated[Path | None, typer.Option(
+        "--report", help="诊断报告（.docx 或 .pdf；修改后的定稿）")] = None,
+    cmmm: Annotated[Path | None, typer.Option(
+        "--cmmm", help="智能制造能力成熟度评估报告（.pdf）")] = None,
+    lianghua: Annotated[Path | None, typer.Option(
+        "--lianghua", help="两化融合评估报告（.pdf）")] = None,
+    scans: Annotated[Path | None, typer.Option(
+        "--scans", help="签字盖章后的扫描件目录：文件名含“附件1/附件2/附件3”，PDF 或图片")] = None,
+    out_dir: OutDir = Path("out"),
+    draft: Annotated[bool, typer.Option(
+        "--draft", help="材料不全也生成（封面列出所缺材料）")] = False,
+    sign_fields: Annotated[bool, typer.Option(
+        "--sign-fields", help="在确认单与调查表的盖章处加空白电子签章域")] = False,
+    pdfa: Annotated[bool, typer.Option("--pdfa", help="输出 PDF/A-2b 归档格式")] = False,
+) -> None:
+    """生成“一企一台账”：合并 PDF（封面、目录书签、报告、两评估报告、附件1-3、现场照片）、
+    原始文件压缩包与带 SHA-256 的清单。材料不全时不生成正式台账。"""
+    data = _load(input_path)
+    writable_folder(out_dir)
+    for label, path in (("--report", report_file), ("--cmmm", cmmm),
+                        ("--lianghua", lianghua)):
+        if path is not None and not path.is_file():
+            err.print(f"{label} 指定的文件不存在：{path}", style="bold red", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        with Converter() as converter:
+            result = build_ledger(data, input_path, out_dir, converter, report=report_file,
+                                  cmmm=cmmm, lianghua=lianghua, scans=scans, draft=draft,
+                                  sign_fields=sign_fields, pdfa=pdfa)
+    except InputError as exc:
+        err.print(f"{exc.message}：", style="bold red", markup=False)
+        _print_problems(exc.problems)
+        raise typer.Exit(EXIT_CHECKS_FAILED) from None
+    except (ConvertError, DataError) as exc:
+        _fail(exc)
+
+    out.print(f"台账编号 {result.ledger_id}，共 {result.pages} 页，已写入 {out_dir}/：",
+              style="bold", markup=False)
+    for path in result.files:
+        out.print(f"  {path.name}", markup=False)
+    for item in result.missing:
+        err.print(f"  [草稿] 尚缺：{item}", style="yellow", markup=False)
 
 
 @app.command()

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import img2pdf
 import pikepdf
 
 from service.convert import Converter
+from service.signing import Field, add_signature_fields, find_seal_fields
 from service.errors import InputError, Problem
 from service.model import DiagnosisInput
 from service.render import _fill, chinese_date, file_stem, render_attachments
@@ -30,9 +32,12 @@ from service.store import write_all
 log = logging.getLogger("zgsz.ledger")
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+PDFA_OPTION = "SelectPdfVersion=2"  # LibreOffice's PDF/A-2b export
+# Photos and scans on A4 with 20 mm margins, scaled to fit, proportions kept.
 A4_LAYOUT = img2pdf.get_layout_fun(
-    (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297)),
-    (img2pdf.mm_to_pt(20), img2pdf.mm_to_pt(20)),
+    pagesize=(img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297)),
+    border=(img2pdf.mm_to_pt(20), img2pdf.mm_to_pt(20)),
+    fit=img2pdf.FitMode.into,
 )
 ATTACHMENT_TITLES = {1: "附件1 签到表", 2: "附件2 诊断服务确认单",
                      3: "附件3 服务商诊断服务满意度调查表"}
@@ -100,7 +105,10 @@ def _scan_pdf(files: list[Path], label: str) -> bytes:
     return buffer.getvalue()
 
 
-def collect_parts(data: DiagnosisInput, input_path: Path, converter: Converter, *,
+Convert = Callable[[bytes], bytes]
+
+
+def collect_parts(data: DiagnosisInput, input_path: Path, convert: Convert, *,
                   report: Path | None, cmmm: Path | None, lianghua: Path | None,
                   scans: Path | None) -> tuple[list[Part], list[str]]:
     parts: list[Part] = []
@@ -109,8 +117,7 @@ def collect_parts(data: DiagnosisInput, input_path: Path, converter: Converter, 
     if report is None:
         missing.append("诊断报告（--report）")
     elif report.suffix.lower() == ".docx":
-        parts.append(Part("report", "诊断报告", converter.to_pdf(report.read_bytes()),
-                          [report]))
+        parts.append(Part("report", "诊断报告", convert(report.read_bytes()), [report]))
     else:
         parts.append(Part("report", "诊断报告", _read_pdf(report, "诊断报告"), [report]))
 
@@ -131,7 +138,7 @@ def collect_parts(data: DiagnosisInput, input_path: Path, converter: Converter, 
             parts.append(Part(f"attachment{number}", title, _scan_pdf(files, title), files))
         else:
             docx = generated[f"attachment{number}"].docx
-            parts.append(Part(f"attachment{number}", title, converter.to_pdf(docx),
+            parts.append(Part(f"attachment{number}", title, convert(docx),
                               generated=True))
         if number == 1:
             photos, photo_missing = _photos(data, input_path)
@@ -183,7 +190,7 @@ def ledger_id(parts: list[Part]) -> str:
 
 
 def _cover(data: DiagnosisInput, parts: list[Part], identifier: str, missing: list[str],
-           converter: Converter, draft: bool) -> bytes:
+           convert: Convert, draft: bool) -> bytes:
     """Cover and contents; rendered until the page numbers it prints are stable."""
     cover_pages = 2
     while True:
@@ -196,16 +203,16 @@ def _cover(data: DiagnosisInput, parts: list[Part], identifier: str, missing: li
             "ledger_id": identifier, "draft": draft, "missing": missing,
             "parts": [{"title": p.title, "page": p.page} for p in parts],
         }
-        pdf = converter.to_pdf(_fill("ledger_cover.docx", context))
+        pdf = convert(_fill("ledger_cover.docx", context))
         if _page_count(pdf) == cover_pages:
             return pdf
         cover_pages = _page_count(pdf)
 
 
-def _stamp(document: pikepdf.Pdf, identifier: str, converter: Converter) -> None:
+def _stamp(document: pikepdf.Pdf, identifier: str, convert: Convert) -> None:
     """Lay the footer (ledger id, page n of m) over every page."""
     total = len(document.pages)
-    stamp_pdf = converter.to_pdf(_fill("ledger_stamp.docx", {
+    stamp_pdf = convert(_fill("ledger_stamp.docx", {
         "ledger_id": identifier, "pages": range(total), "draft": False}))
     stamp = pikepdf.open(io.BytesIO(stamp_pdf))
     for page, overlay in zip(document.pages, stamp.pages, strict=True):
@@ -215,8 +222,14 @@ def _stamp(document: pikepdf.Pdf, identifier: str, converter: Converter) -> None
 def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
                  converter: Converter, *, report: Path | None = None,
                  cmmm: Path | None = None, lianghua: Path | None = None,
-                 scans: Path | None = None, draft: bool = False) -> LedgerResult:
-    parts, missing = collect_parts(data, input_path, converter, report=report,
+                 scans: Path | None = None, draft: bool = False,
+                 sign_fields: bool = False, pdfa: bool = False) -> LedgerResult:
+    options = [PDFA_OPTION] if pdfa else []
+
+    def convert(docx: bytes) -> bytes:
+        return converter.to_pdf(docx, options)
+
+    parts, missing = collect_parts(data, input_path, convert, report=report,
                                    cmmm=cmmm, lianghua=lianghua, scans=scans)
     if missing and not draft:
         raise InputError(
@@ -227,7 +240,7 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
     for part in parts:
         part.pages = _page_count(part.pdf)
     identifier = ledger_id(parts)
-    cover = _cover(data, parts, identifier, missing, converter, draft)
+    cover = _cover(data, parts, identifier, missing, convert, draft)
 
     document = pikepdf.new()
     outline = [("封面", 0), ("目录", 1)]
@@ -239,10 +252,14 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
             document.pages.extend(part_pdf.pages)
     with document.open_outline() as tree:
         tree.root.extend(pikepdf.OutlineItem(title, page) for title, page in outline)
-    _stamp(document, identifier, converter)
+    _stamp(document, identifier, convert)
+    if pdfa:
+        _mark_pdfa(document, cover, data)
     buffer = io.BytesIO()
     document.save(buffer)
     ledger_pdf = buffer.getvalue()
+    if sign_fields:
+        ledger_pdf = add_signature_fields(ledger_pdf, _form_fields(ledger_pdf, parts))
 
     stem = f"{file_stem(data.enterprise.name)}_台账{'_草稿' if draft else ''}"
     manifest = _manifest(identifier, data, parts, input_path, missing,
@@ -256,6 +273,31 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
     log.info("ledger done: id=%s parts=%d pages=%d missing=%d", identifier, len(parts),
              len(document.pages), len(missing))
     return LedgerResult(identifier, written, missing, parts, len(document.pages))
+
+
+def _form_fields(pdf: bytes, parts: list[Part]) -> list[Field]:
+    """Seal fields on the generated confirmation form and survey; a scanned copy is
+    already sealed on paper."""
+    fields = []
+    for part in parts:
+        if part.generated and part.key in ("attachment2", "attachment3"):
+            start = part.page - 1
+            fields += find_seal_fields(pdf, range(start, start + part.pages))
+    return fields
+
+
+def _mark_pdfa(document: pikepdf.Pdf, cover: bytes, data: DiagnosisInput) -> None:
+    """Identify the merged ledger as PDF/A-2b, with the sRGB output intent LibreOffice
+    wrote into its own PDF/A parts. See README for what is checked and what is not."""
+    with pikepdf.open(io.BytesIO(cover)) as source:
+        intents = source.Root.get("/OutputIntents")
+        if intents is not None:
+            document.Root.OutputIntents = pikepdf.Array(
+                [document.copy_foreign(intent) for intent in intents])
+    with document.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        meta["dc:title"] = f"{data.enterprise.name} 诊断服务台账"
 
 
 def _manifest(identifier: str, data: DiagnosisInput, parts: list[Part],

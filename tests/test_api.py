@@ -269,3 +269,29 @@ def test_cli_remote_lists_every_problem(service, tmp_path):
     assert "服务端校验未通过" in result.stderr
     assert "当前只有 9 个不重复场景" in result.stderr
     assert "校验位不符" in result.stderr
+
+
+def test_check_route_locates_problems_in_an_edited_report(service, tmp_path):
+    from docx import Document
+
+    from tests.helpers import EXAMPLES, find_one, run_zgsz
+
+    run_zgsz("report", str(EXAMPLES / "machining_parts.yaml"), "-o", str(tmp_path),
+             "--no-pdf", check=True)
+    path = find_one(tmp_path, "诊断报告", suffix=".docx")
+    document = Document(path)
+    heading = next(p for p in document.paragraphs
+                   if p.style.name == "Heading 1" and "服务商推荐方案" in p.text)
+    heading.runs[0].text = "七、供应商建议"
+    document.save(path)
+
+    with service.client() as client:
+        answer = client.post("/v1/check", content=path.read_bytes())
+        broken = client.post("/v1/check", content=b"not a docx")
+
+    assert answer.status_code == 200
+    [problem] = answer.json()["problems"]
+    assert problem["code"] == "section.renamed"
+    assert problem["label"] == "章节“七、供应商建议”"
+    assert broken.status_code == 422
+    assert "不是有效的 Word" in broken.json()["message"]

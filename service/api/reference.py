@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from service.api.errors import ApiError
 from service.api.schemas import ErrorOut, ValidateRequest
 from service.catalogue import editions, load_catalogue
 from service.checks import validate
+from service.docx_check import check_docx
+from service.errors import DataError, InputError
 from service.skeleton import available, load_skeleton
 
 router = APIRouter(prefix="/v1", tags=["校验与参考数据"])
+
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.post("/validate", responses={
@@ -51,3 +56,25 @@ def get_catalogue(edition: str) -> dict:
     ]
     return {"edition": catalogue.edition, "title": catalogue.title,
             "complete": catalogue.complete, "links": links}
+
+
+@router.post("/check", openapi_extra={"requestBody": {"required": True, "content": {
+    DOCX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={413: {"model": ErrorOut, "description": "文件超过 20 MB"},
+               422: {"model": ErrorOut, "description": "不是有效的 Word 文件"}})
+async def check_report(request: Request, skeleton: str = "wujin-2022") -> dict:
+    """检查在 Word 中修改过的诊断报告；请求体就是 .docx 文件本身。
+
+    按报告骨架检查：必需章节齐全且顺序正确、正文字数（与生成时同一口径，只计汉字）、
+    推荐场景在目录中且不重复、列出了标杆企业、没有遗留占位文字（待补充、XXX 等）。
+    每个问题的 `label` 指明位置（章节标题与第几段或表格第几行）。
+    """
+    content = await request.body()
+    if len(content) > MAX_REPORT_BYTES:
+        raise ApiError(413, "check.too_large", "报告文件超过 20 MB 上限")
+    try:
+        return check_docx(content, load_skeleton(skeleton)).as_dict()
+    except DataError as exc:
+        raise ApiError(404, "skeleton.not_found", exc.message) from exc
+    except InputError as exc:
+        raise ApiError(422, "check.unreadable", exc.problems[0].message) from exc
