@@ -15,7 +15,7 @@ from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_COLOR_INDEX
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
@@ -352,9 +352,16 @@ def build_report() -> None:
     tag(doc, "{%p for s in sections %}")
     para(doc, "{{ s.heading }}", "Heading 1")
     _section_tables(doc)
-    tag(doc, "{%p for text in s.paragraphs %}")
-    para(doc, "{{ text }}", "Body Text Indent ZG")
+    tag(doc, "{%p for para in s.paragraphs %}")
+    tag(doc, "{%p if para.draft %}")
+    # Text drafted from data, highlighted for the expert to revise.
+    drafted = para(doc, "{{ para.text }}", "Body Text Indent ZG")
+    drafted.runs[0].font.highlight_color = WD_COLOR_INDEX.YELLOW
+    tag(doc, "{%p else %}")
+    para(doc, "{{ para.text }}", "Body Text Indent ZG")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
+    _section_figures(doc)
     tag(doc, "{%p endfor %}")
 
     tag(doc, "{%p if draft %}")
@@ -439,6 +446,64 @@ def _section_tables(doc) -> None:
     loop_table(doc, "同行业国内对标标杆企业", ["序号", "标杆企业", "所在地区", "可借鉴之处"],
                ["{{ loop.index }}", "{{ b.name }}", "{{ b.region }}", "{{ b.lesson }}"],
                "b in report.benchmarks", [12, 44, 24, 76])
+    tag(doc, "{%p endif %}")
+
+
+def _figure(doc, image: str, caption: str) -> None:
+    """A centred image (a docxtpl InlineImage) with its caption below."""
+    p = para(doc, f"{{{{ {image} }}}}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    p.paragraph_format.keep_with_next = True
+    p.paragraph_format.line_spacing = 1.0
+    para(doc, caption, "Table Caption ZG")
+
+
+def _section_figures(doc) -> None:
+    """What the skeleton's `figures` add after a section's text, when there is data."""
+    tag(doc, '{%p if "equipment" in s.figures and equipment_rows %}')
+    loop_table(doc, "关键设备清单",
+               ["类别", "设备名称", "规格型号", "数量", "使用状态", "供应商", "制造商所在地"],
+               ["{{ r.kind }}", "{{ r.name }}", "{{ r.model }}", "{{ r.quantity }}",
+                "{{ r.status }}", "{{ r.supplier }}", "{{ r.location }}"],
+               "r in equipment_rows", [28, 28, 24, 12, 20, 28, 16])
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "software" in s.figures and software_rows %}')
+    loop_table(doc, "关键软件清单",
+               ["类别", "软件名称", "版本", "部署方式", "单价（万元）", "使用状态", "供应商",
+                "制造商所在地"],
+               ["{{ r.kind }}", "{{ r.name }}", "{{ r.version }}", "{{ r.deployment }}",
+                "{{ r.price }}", "{{ r.status }}", "{{ r.supplier }}", "{{ r.location }}"],
+               "r in software_rows", [22, 26, 16, 18, 14, 18, 26, 16])
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "photos" in s.figures %}')
+    tag(doc, "{%p for photo in photos %}")
+    _figure(doc, "photo.picture", "{{ photo.caption }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "cmmm_scores" in s.figures and cmmm_rows %}')
+    loop_table(doc, "智能制造能力成熟度能力子域得分表", ["能力要素", "能力子域", "得分"],
+               ["{{ r.element }}", "{{ r.name }}", "{{ r.score }}"],
+               "r in cmmm_rows", [52, 60, 44])
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "radar" in s.figures and radar %}')
+    _figure(doc, "radar", "智能制造能力成熟度得分雷达图")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "lianghua_aspects" in s.figures and lianghua_rows %}')
+    loop_table(doc, "两化融合评估分项得分表", ["序号", "评估方面", "得分"],
+               ["{{ loop.index }}", "{{ r.name }}", "{{ r.score }}"], "r in lianghua_rows",
+               [16, 80, 60])
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "scenario_chart" in s.figures and scenario_chart %}')
+    _figure(doc, "scenario_chart", "推荐场景环节分布图")
+    tag(doc, "{%p endif %}")
+
+    tag(doc, '{%p if "architecture" in s.figures and architecture %}')
+    _figure(doc, "architecture", "总体架构图")
     tag(doc, "{%p endif %}")
 
 
@@ -707,6 +772,28 @@ def build_ledger_stamp() -> None:
     _save(doc, "ledger_stamp.docx")
 
 
+# ---------------------------------------------------------------- compliance summary
+
+
+def build_compliance() -> None:
+    """The PDF summary of `zgsz compliance`: per agency, its rules and its enterprises'."""
+    doc = new_document()
+    para(doc, "{{ title }}", "Title")
+    para(doc, "检查时间：{{ checked_at }}　输入文件：{{ files }} 个　结论：{{ verdict }}",
+         align=WD_ALIGN_PARAGRAPH.CENTER)
+    tag(doc, "{%p for a in agencies %}")
+    para(doc, "{{ a.name }}", "Heading 1")
+    loop_table(doc, "机构层面检查", ["序号", "检查项", "要求", "实际", "结论", "不符合之处"],
+               ["{{ loop.index }}", "{{ c.rule }}", "{{ c.required }}", "{{ c.actual }}",
+                "{{ c.verdict }}", "{{ c.detail }}"], "c in a.checks",
+               [10, 26, 30, 20, 16, 54])
+    loop_table(doc, "企业层面检查", ["序号", "企业", "检查项", "结论", "不符合之处"],
+               ["{{ loop.index }}", "{{ c.enterprise }}", "{{ c.rule }}", "{{ c.verdict }}",
+                "{{ c.detail }}"], "c in a.enterprise_checks", [12, 36, 28, 18, 62])
+    tag(doc, "{%p endfor %}")
+    _save(doc, "compliance.docx")
+
+
 def _save(doc, name: str) -> None:
     OUT.mkdir(exist_ok=True)
     path = OUT / name
@@ -722,6 +809,7 @@ def main() -> None:
     build_forms_batch()
     build_ledger_cover()
     build_ledger_stamp()
+    build_compliance()
 
 
 if __name__ == "__main__":

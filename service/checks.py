@@ -9,8 +9,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from service.catalogue import Catalogue, load_catalogue
-from service.cmmm import level_for_score
+from service.cmmm import elements, level_for_score, subdomains
 from service.credit_code import credit_code_problem
+from service.drafts import draft_sections, placeholders
 from service.errors import Problem, Severity
 from service.labels import dotted, label_for
 from service.model import DiagnosisInput
@@ -22,6 +23,8 @@ ON_SITE = "现场诊断"
 TABLE_FIELDS = {"gaps": "gaps", "scenarios": "scenarios", "projects": "projects",
                 "vendors": "vendors", "benchmarks": "benchmarks"}
 FOLLOW_UP = "回访"
+MAX_PHOTOS_PER_VISIT = 2
+LIANGHUA_ASPECTS = ("基础建设", "单项应用", "综合集成", "协同与创新", "竞争力", "经济和社会效益")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Validation:
     checks: dict[str, bool] = field(default_factory=dict)
     body_chars: int = 0
     section_chars: dict[str, int] = field(default_factory=dict)
+    drafted: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -56,6 +60,7 @@ class Validation:
             "counting_rule": RULE,
             "checks": self.checks,
             "section_chars": self.section_chars,
+            "drafted_sections": self.drafted,
             "errors": [p.as_dict() for p in self.errors],
             "warnings": [p.as_dict() for p in self.warnings],
         }
@@ -74,6 +79,7 @@ def validate(data: DiagnosisInput) -> Validation:
         ("统一社会信用代码", lambda: _check_enterprise(data, result)),
         ("诊断团队", lambda: _check_team(data, result)),
         ("两评估结果", lambda: _check_assessments(data, result)),
+        ("现场照片与图片", lambda: _check_pictures(data, result)),
     )
     for name, step in steps:
         before = len(result.errors)
@@ -87,7 +93,10 @@ def _section_label(section_title: str) -> str:
 
 
 def _check_sections(data: DiagnosisInput, skeleton: Skeleton, result: Validation) -> None:
-    texts = data.report.sections
+    drafts = draft_sections(data)
+    # Drafted text counts exactly like typed text; it is refused below, not ignored.
+    texts = {**data.report.sections, **drafts}
+    result.drafted = list(drafts)
     known = {s.id for s in skeleton.sections}
 
     for key in texts:
@@ -102,12 +111,22 @@ def _check_sections(data: DiagnosisInput, skeleton: Skeleton, result: Validation
         count = han_count(texts.get(section.id, ""))
         result.section_chars[section.id] = count
 
-        if section.required and count == 0:
+        if section.id in drafts:
+            result.add("section.missing", path,
+                       "必需章节，正文为空或缺失；文件中暂以按数据生成的初稿（黄色标出）代替，"
+                       f"须由专家修改后写入 report.sections.{section.id}", label=label)
+        elif section.required and count == 0:
             result.add("section.missing", path, "必需章节，正文为空或缺失", label=label)
         elif count < section.min_chars:
             result.add("section.short", path,
                        f"正文 {count} 字，少于本章建议的 {section.min_chars} 字",
                        "warning", label=label)
+
+        left = placeholders(texts.get(section.id, ""))
+        if left:
+            result.add("text.placeholder", path,
+                       f"留有待补充的内容：{'、'.join(left)}（以【待补充：…】标出），"
+                       "补齐后方可生成正式报告", label=label)
 
         table_list = TABLE_FIELDS.get(section.table or "")
         if section.required and table_list and not getattr(data.report, table_list):
@@ -240,3 +259,42 @@ def _check_assessments(data: DiagnosisInput, result: Validation) -> None:
         result.add("cmmm.level_mismatch", ("assessments", "cmmm", "level"),
                    f"得分 {cmmm.score:g} 对应 {expected.level} 级（{expected.name}），"
                    f"与填写的 {cmmm.level} 级不符")
+    _check_scores(data, result)
+
+
+def _check_scores(data: DiagnosisInput, result: Validation) -> None:
+    cmmm = data.assessments.cmmm
+    known = {s.name for s in subdomains()}
+    for name in cmmm.subdomains:
+        if name not in known:
+            result.add("cmmm.unknown_subdomain", ("assessments", "cmmm", "subdomains", name),
+                       f"“{name}”不是 GB/T 39116-2020 的能力子域"
+                       f"（可用：{'、'.join(s.name for s in subdomains())}）")
+    for name in cmmm.elements:
+        if name not in elements():
+            result.add("cmmm.unknown_element", ("assessments", "cmmm", "elements", name),
+                       f"“{name}”不是能力要素（可用：{'、'.join(elements())}）")
+    for name in data.assessments.lianghua.aspects:
+        if name not in LIANGHUA_ASPECTS:
+            result.add("lianghua.unknown_aspect",
+                       ("assessments", "lianghua", "aspects", name),
+                       f"“{name}”不是两化融合评估的方面（常用：{'、'.join(LIANGHUA_ASPECTS)}）",
+                       "warning")
+
+
+def _check_pictures(data: DiagnosisInput, result: Validation) -> None:
+    for i, visit in enumerate(data.visits):
+        for j, photo in enumerate(visit.photos):
+            if not data.resolve(photo).is_file():
+                result.add("visit.photo_missing", ("visits", i, "photos", j),
+                           f"照片文件 {photo} 不存在（路径相对于输入文件所在目录）")
+        if len(visit.photos) > MAX_PHOTOS_PER_VISIT:
+            result.add("visit.too_many_photos", ("visits", i, "photos"),
+                       f"每次入企附 1-{MAX_PHOTOS_PER_VISIT} 张现场照片，本次 "
+                       f"{len(visit.photos)} 张，报告只用前 {MAX_PHOTOS_PER_VISIT} 张",
+                       "warning")
+
+    diagram = data.report.architecture
+    if diagram and not data.resolve(diagram).is_file():
+        result.add("report.architecture_missing", ("report", "architecture"),
+                   f"图片文件 {diagram} 不存在（路径相对于输入文件所在目录）")

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from service import cli_forms
+from service import cli_drafts, cli_forms
 from service.checks import Validation, validate
 from service.cli_common import (
     EXIT_BAD_INPUT,
@@ -327,6 +327,8 @@ def worker(
 
 app.command("roster-template")(cli_forms.roster_template)
 app.command("forms")(cli_forms.forms)
+app.command("suggest")(cli_drafts.suggest)
+app.command("compliance")(cli_drafts.compliance)
 
 
 def main() -> None:

@@ -50,3 +50,33 @@ def level_for_score(score: float) -> Band | None:
 
 def level_name(level: int) -> str:
     return next((b.name for b in bands() if b.level == level), f"{level}级")
+
+
+@dataclass(frozen=True)
+class Subdomain:
+    id: str
+    name: str
+    element: str
+
+
+@cache
+def subdomains() -> tuple[Subdomain, ...]:
+    """The 20 capability sub-domains, in the standard's order."""
+    data = yaml.safe_load((DOMAIN / "cmmm.yaml").read_text("utf-8"))
+    return tuple(
+        Subdomain(sub["id"], sub["name"], element["name"])
+        for element in data["capability_elements"]
+        for domain in element["domains"]
+        for sub in domain["subdomains"]
+    )
+
+
+def elements() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.element for s in subdomains()))
+
+
+@cache
+def levels() -> tuple[dict, ...]:
+    """The five levels with their one-line descriptions (own-words paraphrase)."""
+    data = yaml.safe_load((DOMAIN / "cmmm.yaml").read_text("utf-8"))
+    return tuple(data["levels"])

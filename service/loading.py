@@ -141,4 +141,6 @@ def read_data(path: Path) -> Any:
 
 
 def load_input(path: Path) -> DiagnosisInput:
-    return parse_input(read_data(path))
+    data = parse_input(read_data(path))
+    data._base_dir = path.resolve().parent
+    return data

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from service.credit_code import normalize_credit_code
 from service.skeleton import available as available_skeletons
@@ -19,6 +20,13 @@ VisitKind = Literal["现场诊断", "回访", "诊断汇报"]
 Grade = Literal["很好", "较好", "一般", "较差"]
 OverallRating = Literal["满意", "比较满意", "不满意"]
 TeamRole = Literal["组长", "成员"]
+# The kinds of report_structure.md's key-equipment and key-software tables.
+EquipmentKind = Literal["高端数控机床与机器人", "增材制造装备", "传感与控制装备",
+                        "检测与装配装备", "物流与仓储装备", "行业专用生产线"]
+SoftwareKind = Literal["研发设计类", "生产制造类", "经营管理类", "控制执行类",
+                       "行业专用类", "新型软件"]
+Deployment = Literal["本地部署", "私有云", "公有云", "混合云"]
+MakerLocation = Literal["境外", "外省", "本省"]
 
 class _Model(BaseModel):
     # Unknown keys are refused so that a misspelt field is reported, not silently dropped.
@@ -42,15 +50,46 @@ class TeamMember(_Model):
     role: TeamRole = Field(title="角色")
 
 
+class Training(_Model):
+    """A themed training the agency held for the programme's enterprises."""
+
+    date: dt.date = Field(title="培训日期")
+    topic: str = Field(title="培训主题", min_length=1)
+    attendees: int = Field(title="参训人数", ge=0)
+
+
 class Agency(_Model):
     name: str = Field(title="诊断服务机构名称", min_length=1)
     team: list[TeamMember] = Field(title="诊断团队", min_length=1)
+    trainings: list[Training] = Field(title="专题培训", default_factory=list)
 
 
 class Contact(_Model):
     name: str = Field(title="姓名", min_length=1)
     position: str = Field(title="职务", min_length=1)
     phone: str = Field(title="联系电话", min_length=1)
+
+
+class Equipment(_Model):
+    kind: EquipmentKind = Field(title="设备类别")
+    name: str = Field(title="设备名称", min_length=1)
+    model: str = Field("", title="规格型号")
+    quantity: int | None = Field(None, title="数量（台/套）", ge=1)
+    status: str = Field(title="使用状态", min_length=1,
+                        description="在用，或闲置及原因")
+    supplier: str = Field("", title="供应商")
+    maker_location: MakerLocation | None = Field(None, title="制造商所在地")
+
+
+class Software(_Model):
+    kind: SoftwareKind = Field(title="软件类别")
+    name: str = Field(title="软件名称", min_length=1)
+    version: str = Field("", title="版本")
+    deployment: Deployment | None = Field(None, title="部署方式")
+    price: float | None = Field(None, title="单价（万元/套）", ge=0)
+    status: str = Field(title="使用状态", min_length=1)
+    supplier: str = Field("", title="供应商")
+    maker_location: MakerLocation | None = Field(None, title="制造商所在地")
 
 
 class Enterprise(_Model):
@@ -64,6 +103,8 @@ class Enterprise(_Model):
     main_products: list[str] = Field(title="主要产品", min_length=1)
     contact: Contact = Field(title="企业联系人")
     address: str = Field(title="地址", min_length=1)
+    equipment: list[Equipment] = Field(title="关键设备清单", default_factory=list)
+    software: list[Software] = Field(title="关键软件清单", default_factory=list)
 
     @field_validator("credit_code", mode="before")
     @classmethod
@@ -87,7 +128,8 @@ class Visit(_Model):
     kind: VisitKind = Field(title="服务类型")
     experts: list[str] = Field(title="到场专家", default_factory=list)
     attendees: list[Attendee] = Field(title="签到人员", default_factory=list)
-    photos: list[str] = Field(title="现场照片", default_factory=list)
+    photos: list[str] = Field(title="现场照片", default_factory=list,
+                              description="图片文件路径，相对于输入文件所在目录；每次 1-2 张")
 
     @field_validator("start", "end", mode="before")
     @classmethod
@@ -110,6 +152,13 @@ class CmmmResult(_Model):
     level: int = Field(title="成熟度等级", ge=0, le=5)
     score: float = Field(title="成熟度得分", ge=0, le=5)
     date: dt.date = Field(title="评估日期")
+    elements: dict[str, float] = Field(
+        title="能力要素得分", default_factory=dict,
+        description="键为能力要素名称（人员、技术、资源、制造），值为评估平台给出的得分")
+    subdomains: dict[str, float] = Field(
+        title="能力子域得分", default_factory=dict,
+        description="键为 GB/T 39116-2020 的能力子域名称（如 装备、能源管理），"
+        "值为评估平台给出的得分（0-5）")
 
 
 class LianghuaResult(_Model):
@@ -118,6 +167,9 @@ class LianghuaResult(_Model):
     )
     score: float = Field(title="评估得分", ge=0)
     date: dt.date = Field(title="评估日期")
+    aspects: dict[str, float] = Field(
+        title="分项得分", default_factory=dict,
+        description="键为评估方面名称（如 基础建设、单项应用），值为得分")
 
 
 class Assessments(_Model):
@@ -173,6 +225,8 @@ class ReportContent(_Model):
     scenarios: list[ScenarioPick] = Field(title="推荐场景", default_factory=list)
     vendors: list[Vendor] = Field(title="推荐服务商", default_factory=list)
     benchmarks: list[Benchmark] = Field(title="对标标杆企业", default_factory=list)
+    architecture: str = Field(
+        "", title="总体架构图", description="图片文件路径，相对于输入文件所在目录")
 
 
 class Acceptance(_Model):
@@ -204,6 +258,13 @@ class DiagnosisInput(_Model):
     assessments: Assessments = Field(title="两评估结果")
     report: ReportContent = Field(title="报告内容")
     acceptance: Acceptance | None = Field(None, title="验收信息")
+
+    # Photo and diagram paths are relative to the input file; loading sets its folder.
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    def resolve(self, relative: str) -> Path:
+        """A file the input names, found beside the input file."""
+        return self._base_dir / relative
 
     @field_validator("skeleton")
     @classmethod

@@ -11,13 +11,17 @@ import io
 import re
 from dataclasses import dataclass
 
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from service.catalogue import load_catalogue
+from service.charts import Picture
 from service.cmmm import level_name
+from service.drafts import draft_sections
 from service.errors import DataError
+from service.figures import figures_context
 from service.model import DiagnosisInput, Visit
 from service.paths import TEMPLATES
 from service.skeleton import Skeleton, load_skeleton
@@ -69,14 +73,36 @@ def paragraphs(text: str) -> list[str]:
 def _environment() -> SandboxedEnvironment:
     # Sandboxed because templates may be edited by many hands; strict so that a template
     # naming an unknown variable fails loudly instead of printing nothing.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=True,
+                                finalize=_xml_safe)
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_safe(value: object) -> object:
+    """What a template prints, without characters XML cannot hold: the checks name such
+    fields as errors, and a draft must still open in Word."""
+    return _XML_ILLEGAL.sub("", value) if isinstance(value, str) else value
+
+
+def _with_images(value, doc: DocxTemplate):
+    """The context with each Picture turned into an image of the open template."""
+    if isinstance(value, Picture):
+        return InlineImage(doc, io.BytesIO(value.png), width=Mm(value.width_mm),
+                           height=Mm(value.height_mm))
+    if isinstance(value, dict):
+        return {k: _with_images(v, doc) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_images(v, doc) for v in value]
+    return value
 
 
 def _fill(template: str, context: dict) -> bytes:
     path = TEMPLATES / template
     try:
         doc = DocxTemplate(path)
-        doc.render(context, jinja_env=_environment(), autoescape=True)
+        doc.render(_with_images(context, doc), jinja_env=_environment(), autoescape=True)
     except TemplateError as exc:
         raise DataError(f"模板 {template} 有误：{exc}") from exc
     except FileNotFoundError as exc:
@@ -95,12 +121,16 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
     catalogue = load_catalogue(skeleton.catalogue)
     enterprise = data.enterprise
 
+    drafts = draft_sections(data)
     sections = [
         {
             "id": s.id,
             "heading": f"{chinese_number(i)}、{s.title}",
             "table": s.table or "",
-            "paragraphs": paragraphs(data.report.sections.get(s.id, "")),
+            "figures": s.figures,
+            # Drafted paragraphs are marked in the document for the expert to revise.
+            "paragraphs": [{"text": text, "draft": s.id in drafts} for text in
+                           paragraphs(drafts.get(s.id) or data.report.sections.get(s.id, ""))],
         }
         for i, s in enumerate(skeleton.ordered(), start=1)
     ]
@@ -166,6 +196,7 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
         "catalogue_title": f"《{catalogue.title}》",
         "draft": draft,
         "draft_problems": draft_problems,
+        **figures_context(data, catalogue),
     }
 
 
@@ -269,6 +300,11 @@ def render_forms_batch(contexts: list[dict], forms: tuple[int, ...], *,
     with an `index` that names its bookmarks (zgsz<index>f<form>)."""
     return _fill("forms_batch.docx",
                  {"enterprises": contexts, "forms": forms, "draft": draft})
+
+
+def render_compliance(context: dict) -> bytes:
+    """The compliance summary (zgsz compliance) as DOCX; see service.compliance_files."""
+    return _fill("compliance.docx", context)
 
 
 STEM_BYTES = 150

@@ -12,6 +12,9 @@ from service.paths import SKELETONS
 
 TABLES = ("basic_info", "assessments", "gaps", "scenarios", "projects", "vendors",
           "benchmarks")
+# What may follow a section's text, drawn from the input's data when it has any.
+FIGURES = ("equipment", "software", "photos", "cmmm_scores", "radar", "lianghua_aspects",
+           "scenario_chart", "architecture")
 
 
 class Section(BaseModel):
@@ -21,6 +24,7 @@ class Section(BaseModel):
     required: bool = True
     min_chars: int = 0
     table: str | None = None
+    figures: list[str] = Field(default_factory=list)
     fields: list[str] = Field(default_factory=list)
 
 
@@ -59,7 +63,8 @@ class Skeleton(BaseModel):
 
 
 def available() -> list[str]:
-    return sorted(p.stem for p in SKELETONS.glob("*.yaml"))
+    # <id>.drafts.yaml beside a skeleton holds its draft texts, not a skeleton.
+    return sorted(p.stem for p in SKELETONS.glob("*.yaml") if "." not in p.stem)
 
 
 @cache
@@ -77,4 +82,8 @@ def load_skeleton(skeleton_id: str) -> Skeleton:
     unknown = [s.table for s in skeleton.sections if s.table and s.table not in TABLES]
     if unknown:
         raise DataError(f"报告骨架 {path.name} 用了不认识的表格：{'、'.join(unknown)}")
+    unknown = [f for s in skeleton.sections for f in s.figures if f not in FIGURES]
+    if unknown:
+        raise DataError(f"报告骨架 {path.name} 用了不认识的图表：{'、'.join(unknown)}"
+                        f"（可用：{'、'.join(FIGURES)}）")
     return skeleton
