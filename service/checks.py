@@ -13,6 +13,7 @@ from service.cmmm import elements, level_for_score, subdomains
 from service.credit_code import credit_code_problem
 from service.drafts import draft_sections, placeholders
 from service.errors import Problem, Severity
+from service.glyphs import text_problems
 from service.labels import dotted, label_for
 from service.model import DiagnosisInput
 from service.skeleton import Skeleton, load_skeleton
@@ -80,6 +81,7 @@ def validate(data: DiagnosisInput) -> Validation:
         ("诊断团队", lambda: _check_team(data, result)),
         ("两评估结果", lambda: _check_assessments(data, result)),
         ("现场照片与图片", lambda: _check_pictures(data, result)),
+        ("文字与字形", lambda: result.problems.extend(text_problems(data))),
     )
     for name, step in steps:
         before = len(result.errors)

@@ -88,13 +88,13 @@ def text_problems(data: BaseModel) -> list[Problem]:
         if illegal:
             problems.append(Problem(
                 "text.illegal_char", dotted(path), label_for(path),
-                f"含有 Word 文件无法保存的字符 {_describe(illegal)}，请删除"))
+                f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"))
             continue
         undrawable = sorted({c for c in text if ord(c) not in fonts
                              and not _INVISIBLE.match(c)})
         if undrawable and fonts:
             problems.append(Problem(
                 "text.no_glyph", dotted(path), label_for(path),
-                f"字符 {_describe(undrawable)} 没有可用的字体，打印时会成为空框或缺字；"
+                f"字符{_describe(undrawable)}没有可用的字体，打印时会成为空框或缺字；"
                 "请改用通行写法，或在服务器上安装含该字的字体"))
     return problems

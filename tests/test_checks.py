@@ -217,3 +217,29 @@ def test_every_input_problem_is_reported_at_once(sample_data):
     assert "必填" in shown["enterprise.name"]
     assert "不认识的字段" in shown["enterprise.websit"]
     assert shown["enterprise.name"].startswith("[错误] 被诊断企业 › 企业名称")
+
+
+def test_character_no_font_can_draw_is_named(sample_data):
+    sample_data["visits"][0]["attendees"][0]["unit"] = "𠀀字车间"
+
+    problem = problems(sample_data)["text.no_glyph"]
+
+    assert problem.path == "visits[0].attendees[0].unit"
+    assert problem.label == "入企服务记录[第1条] › 签到人员[第1条] › 单位/部门"
+    assert "字符“𠀀”（U+20000）没有可用的字体" in problem.message
+
+
+def test_rare_characters_fonts_do_draw_pass(sample_data):
+    # Extension A and B ideographs that Noto CJK covers, and an emoji.
+    sample_data["enterprise"]["address"] = "常州市武进区㐀路𠮷号 😀"
+
+    assert "text.no_glyph" not in problems(sample_data)
+
+
+def test_control_character_no_document_can_hold_is_named(sample_data):
+    sample_data["enterprise"]["address"] = "常州市\x07武进区\ufffe"
+
+    problem = problems(sample_data)["text.illegal_char"]
+
+    assert problem.path == "enterprise.address"
+    assert "U+0007" in problem.message and "U+FFFE" in problem.message

@@ -128,3 +128,17 @@ def test_blank_forms_reproduce_the_seed(tmp_path, libreoffice):
     sheet = squeeze(pdf_text(find_one(tmp_path, "附件1", suffix=".pdf")))
     assert "服务日期：年月日" in sheet
     assert "✓" not in squeeze(pdf_text(find_one(tmp_path, "附件3", suffix=".pdf")))
+
+
+def test_hostile_text_renders_or_is_named(sample_data, tmp_path, libreoffice):
+    sample_data["enterprise"]["address"] = "常州市<武进区> & \"湖塘\" '㐀路𠮷号'\x07"
+    path = write_yaml(tmp_path, sample_data)
+
+    final = run_zgsz("report", str(path), "-o", str(tmp_path / "final"), "--no-pdf")
+    draft = run_zgsz("report", str(path), "-o", str(tmp_path / "draft"), "--draft")
+
+    assert final.returncode == 1
+    assert "地址（enterprise.address）：含有 Word 文件无法保存的字符U+0007" in final.stderr
+    assert draft.returncode == 0, draft.stderr
+    report = find_one(tmp_path / "draft", "诊断报告", suffix=".pdf")
+    assert "常州市<武进区>&\"湖塘\"'㐀路𠮷号'" in squeeze(pdf_text(report))
