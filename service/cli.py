@@ -255,6 +255,8 @@ def ledger(
         out.print(f"  {path.name}", markup=False)
     for item in result.missing:
         err.print(f"  [草稿] 尚缺：{item}", style="yellow", markup=False)
+    for item in result.stripped:
+        err.print(f"  [警告] {item}", style="yellow", markup=False)
 
 
 @app.command()

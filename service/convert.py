@@ -20,13 +20,15 @@ import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from unoserver.client import UnoClient
-
 from service.errors import ConvertError
 
 log = logging.getLogger("zgsz.convert")
 
 STOP_GRACE = 2.0
+# unoserver stops a conversion after --conversion-timeout, but not a LibreOffice that
+# is frozen (SIGSTOP, a hung bridge): its own clean-up then waits on it forever. Our
+# call gives up a little later instead, and the caller restarts LibreOffice.
+CALL_GRACE = 5
 DEFAULT_START_TIMEOUT = 60
 
 
@@ -55,6 +57,35 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
+
+
+# A fresh profile says, before LibreOffice first reads it: no macros, never update
+# links, never load images from untrusted places. Documents come from outside.
+_SETTINGS = {
+    ("org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel"): ("int", "3"),
+    ("org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution"):
+        ("boolean", "true"),
+    ("org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks"):
+        ("boolean", "true"),
+    ("org.openoffice.Office.Writer/Content/Update", "Link"): ("int", "2"),
+    ("org.openoffice.Office.Calc/Content/Update", "Link"): ("int", "2"),
+}
+
+
+def _lock_down(profile: Path) -> None:
+    items = "".join(
+        f'<item oor:path="/{path}"><prop oor:name="{name}" oor:op="fuse">'
+        f"<value>{value}</value></prop></item>"
+        for (path, name), (_, value) in _SETTINGS.items()
+    )
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"{items}</oor:items>", "utf-8")
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -132,6 +163,7 @@ class Converter:
             )
 
         self._profile = Path(tempfile.mkdtemp(prefix="zgsz-lo-profile-"))
+        _lock_down(self._profile)
         uno_port = _free_port()
         command = [
             sys.executable, "-m", "unoserver.server",
@@ -228,13 +260,20 @@ class Converter:
         if not self.alive:
             raise ConvertError("LibreOffice 转换服务未运行", transient=True)
 
-        client = UnoClient(self.host, str(self.port))
         started = time.monotonic()
+        proxy = xmlrpc.client.ServerProxy(
+            f"http://{self.host}:{self.port}", allow_none=True,
+            transport=_TimeoutTransport(self.conversion_timeout + CALL_GRACE))
         try:
-            pdf = client.convert(
-                indata=docx, convert_to="pdf", update_index=update_index,
-                filter_options=filter_options or [],
-            )
+            # unoserver's own client dials `info` first and sleeps 10 s between five
+            # tries when the server is gone; a dead converter must fail at once here.
+            answer = proxy.convert(None, docx, None, "pdf", None, filter_options or [],
+                                   update_index, None, None)
+            pdf = answer.data if answer is not None else b""
+        except TimeoutError as exc:
+            raise ConvertError(
+                f"LibreOffice 转换超时：{self.conversion_timeout} 秒内未完成"
+                "（ZGSZ_CONVERSION_TIMEOUT）", transient=True) from exc
         except (OSError, xmlrpc.client.Error) as exc:
             raise ConvertError(f"LibreOffice 转换失败：{exc}", transient=True) from exc
 

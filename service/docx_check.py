@@ -22,6 +22,7 @@ from service.catalogue import load_catalogue
 from service.errors import InputError, Problem
 from service.skeleton import Skeleton
 from service.textcount import RULE, han_count
+from service.uploads import inspect_office
 
 # Text a template or a writer leaves behind for someone else to fill in.
 PLACEHOLDERS = re.compile(
@@ -108,8 +109,12 @@ def _where(block: Block, detail: str = "") -> str:
 
 
 def check_docx(docx: bytes, skeleton: Skeleton) -> CheckResult:
-    blocks = read_blocks(docx)
-    problems: list[Problem] = []
+    inspected = inspect_office(docx, "报告文件")
+    blocks = read_blocks(inspected.content)
+    problems: list[Problem] = [
+        Problem("upload.stripped", "", "报告文件", f"已去除{item}", "warning")
+        for item in inspected.stripped
+    ]
     matched = _match_sections(blocks, skeleton, problems)
 
     for section in skeleton.ordered():

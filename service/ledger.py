@@ -28,6 +28,7 @@ from service.errors import InputError, Problem
 from service.model import DiagnosisInput
 from service.render import _fill, chinese_date, file_stem, render_attachments
 from service.store import write_all
+from service.uploads import inspect_office, inspect_pdf_upload
 
 log = logging.getLogger("zgsz.ledger")
 
@@ -61,6 +62,7 @@ class LedgerResult:
     missing: list[str]
     parts: list[Part]
     pages: int
+    stripped: list[str] = field(default_factory=list)
 
 
 def _sha256(content: bytes) -> str:
@@ -72,14 +74,10 @@ def _page_count(pdf: bytes) -> int:
         return len(document.pages)
 
 
-def _read_pdf(path: Path, label: str) -> bytes:
-    content = path.read_bytes()
-    try:
-        _page_count(content)
-    except pikepdf.PdfError:
-        raise InputError([Problem("ledger.not_pdf", "", label,
-                                  f"{path.name} 不是可读的 PDF 文件")]) from None
-    return content
+def _read_pdf(path: Path, label: str, notes: list[str]) -> bytes:
+    inspected = inspect_pdf_upload(path.read_bytes(), f"{label}（{path.name}）")
+    notes += [f"{label}（{path.name}）：已去除{item}" for item in inspected.stripped]
+    return inspected.content
 
 
 def _images_to_pdf(paths: list[Path], label: str) -> bytes:
@@ -90,12 +88,12 @@ def _images_to_pdf(paths: list[Path], label: str) -> bytes:
                                   f"图片无法读取：{exc}")]) from exc
 
 
-def _scan_pdf(files: list[Path], label: str) -> bytes:
+def _scan_pdf(files: list[Path], label: str, notes: list[str]) -> bytes:
     """Scanned copies, PDF or images, in file-name order, as one PDF."""
     merged = pikepdf.new()
     for path in sorted(files):
         if path.suffix.lower() == ".pdf":
-            content = _read_pdf(path, label)
+            content = _read_pdf(path, label, notes)
         else:
             content = _images_to_pdf([path], label)
         with pikepdf.open(io.BytesIO(content)) as part:
@@ -110,16 +108,22 @@ Convert = Callable[[bytes], bytes]
 
 def collect_parts(data: DiagnosisInput, input_path: Path, convert: Convert, *,
                   report: Path | None, cmmm: Path | None, lianghua: Path | None,
-                  scans: Path | None) -> tuple[list[Part], list[str]]:
+                  scans: Path | None,
+                  notes: list[str]) -> tuple[list[Part], list[str]]:
+    """The ledger's parts and what is missing; `notes` collects what was stripped from
+    files that came from outside."""
     parts: list[Part] = []
     missing: list[str] = []
 
     if report is None:
         missing.append("诊断报告（--report）")
     elif report.suffix.lower() == ".docx":
-        parts.append(Part("report", "诊断报告", convert(report.read_bytes()), [report]))
+        inspected = inspect_office(report.read_bytes(), f"诊断报告（{report.name}）")
+        notes += [f"诊断报告（{report.name}）：已去除{item}" for item in inspected.stripped]
+        parts.append(Part("report", "诊断报告", convert(inspected.content), [report]))
     else:
-        parts.append(Part("report", "诊断报告", _read_pdf(report, "诊断报告"), [report]))
+        parts.append(Part("report", "诊断报告", _read_pdf(report, "诊断报告", notes),
+                          [report]))
 
     for key, path, title, option in (
         ("cmmm", cmmm, "智能制造能力成熟度评估报告", "--cmmm"),
@@ -128,14 +132,15 @@ def collect_parts(data: DiagnosisInput, input_path: Path, convert: Convert, *,
         if path is None:
             missing.append(f"{title}（{option}）")
         else:
-            parts.append(Part(key, title, _read_pdf(path, title), [path]))
+            parts.append(Part(key, title, _read_pdf(path, title, notes), [path]))
 
     scanned = _scans_by_attachment(scans)
     generated = {doc.kind: doc for doc in render_attachments(data)}
     for number, title in ATTACHMENT_TITLES.items():
         files = scanned.get(number)
         if files:
-            parts.append(Part(f"attachment{number}", title, _scan_pdf(files, title), files))
+            parts.append(Part(f"attachment{number}", title, _scan_pdf(files, title, notes),
+                              files))
         else:
             docx = generated[f"attachment{number}"].docx
             parts.append(Part(f"attachment{number}", title, convert(docx),
@@ -229,8 +234,9 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
     def convert(docx: bytes) -> bytes:
         return converter.to_pdf(docx, options)
 
+    notes: list[str] = []
     parts, missing = collect_parts(data, input_path, convert, report=report,
-                                   cmmm=cmmm, lianghua=lianghua, scans=scans)
+                                   cmmm=cmmm, lianghua=lianghua, scans=scans, notes=notes)
     if missing and not draft:
         raise InputError(
             [Problem("ledger.missing", "", "台账材料", item) for item in missing],
@@ -263,7 +269,7 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
 
     stem = f"{file_stem(data.enterprise.name)}_台账{'_草稿' if draft else ''}"
     manifest = _manifest(identifier, data, parts, input_path, missing,
-                         f"{stem}.pdf", ledger_pdf, draft)
+                         f"{stem}.pdf", ledger_pdf, draft, notes)
     files = {
         f"{stem}.pdf": ledger_pdf,
         f"{stem}_清单.json": manifest,
@@ -272,7 +278,7 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
     written = write_all(out_dir, files)
     log.info("ledger done: id=%s parts=%d pages=%d missing=%d", identifier, len(parts),
              len(document.pages), len(missing))
-    return LedgerResult(identifier, written, missing, parts, len(document.pages))
+    return LedgerResult(identifier, written, missing, parts, len(document.pages), notes)
 
 
 def _form_fields(pdf: bytes, parts: list[Part]) -> list[Field]:
@@ -302,7 +308,7 @@ def _mark_pdfa(document: pikepdf.Pdf, cover: bytes, data: DiagnosisInput) -> Non
 
 def _manifest(identifier: str, data: DiagnosisInput, parts: list[Part],
               input_path: Path, missing: list[str], ledger_name: str,
-              ledger_pdf: bytes, draft: bool) -> bytes:
+              ledger_pdf: bytes, draft: bool, notes: list[str]) -> bytes:
     entries = [{"name": f"原始文件/{input_path.name}", "role": "诊断输入",
                 "sha256": _sha256(input_path.read_bytes())}]
     for part in parts:
@@ -321,6 +327,7 @@ def _manifest(identifier: str, data: DiagnosisInput, parts: list[Part],
         "draft": draft,
         "complete": not missing,
         "missing": missing,
+        "stripped": notes,
         "created_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "files": entries,
     }, ensure_ascii=False, indent=2).encode("utf-8")

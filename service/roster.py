@@ -24,6 +24,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from service.credit_code import credit_code_problem, normalize_credit_code
 from service.errors import InputError, Problem
 from service.skeleton import Skeleton
+from service.uploads import inspect_office
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,12 @@ def _read_cells(path: Path) -> list[list[object]]:
     if suffix not in (".xlsx", ".xlsm"):
         raise _file_error(path, "只支持 .xlsx 与 .csv 名单（旧版 .xls 请在 Excel 中另存为 .xlsx）")
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        content = inspect_office(path.read_bytes(), str(path), "xlsx").content
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except FileNotFoundError:
         raise _file_error(path, "文件不存在") from None
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _file_error(path, f"无法作为 Excel 文件打开（{type(exc).__name__}）") from exc
     try:
