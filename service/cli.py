@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from service import cli_drafts, cli_forms
+from service import cli_drafts, cli_forms, cli_templates
 from service.checks import Validation, validate
 from service.cli_common import (
     EXIT_BAD_INPUT,
@@ -96,6 +96,8 @@ def report(
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="只生成 Word 文件")] = False,
     remote: Annotated[str | None, typer.Option(
         "--remote", help="提交到 zgsz 服务（如 http://127.0.0.1:8000）并等待结果")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", help="使用已保存的自定义模板（zgsz template add）")] = None,
 ) -> None:
     """生成一家企业的诊断报告与附件1-3（Word 与 PDF）及 validation.json。"""
     data = _load(input_path)
@@ -105,7 +107,8 @@ def report(
         return
     try:
         with Converter() if not no_pdf else _NoConverter() as converter:
-            outcome = produce(data, out_dir, converter, draft=draft, pdf=not no_pdf)
+            outcome = produce(data, out_dir, converter, draft=draft, pdf=not no_pdf,
+                              template=_known_template(template))
     except InputError as exc:
         _print_checks(validate(data))
         err.print(f"校验未通过（{len(exc.problems)} 处错误），未生成正式文件。"
@@ -127,6 +130,14 @@ def report(
         _print_problems(outcome.validation.problems)
     if not outcome.ok and not draft:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _known_template(name: str | None) -> str | None:
+    if name and not any(kept == name for kept, _ in cli_templates.stored()):
+        err.print(f"没有名为 {name} 的自定义模板（zgsz template list 查看）",
+                  style="bold red", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    return name
 
 
 def _report_remote(url: str, data: DiagnosisInput, out_dir: Path, *, draft: bool,
@@ -327,6 +338,7 @@ def worker(
     ])
 
 
+app.add_typer(cli_templates.app, name="template")
 app.command("roster-template")(cli_forms.roster_template)
 app.command("forms")(cli_forms.forms)
 app.command("suggest")(cli_drafts.suggest)

@@ -12,3 +12,12 @@ TEMPLATES = HOME / "templates_docx"
 SKELETONS = HOME / "report_skeletons"
 DOMAIN = HOME / "domain"
 EXAMPLES = HOME / "examples"
+
+
+def template_dir() -> Path:
+    """Where custom templates are kept (ZGSZ_TEMPLATE_DIR; shared by all workers)."""
+    return Path(os.environ.get("ZGSZ_TEMPLATE_DIR") or HOME / "templates_custom")
+
+
+def custom_template(name: str, kind: str) -> Path:
+    return template_dir() / f"{name}.{kind}.docx"

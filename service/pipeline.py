@@ -52,15 +52,15 @@ def check_pdf(pdf: bytes) -> dict:
     }
 
 
-def render_all(data: DiagnosisInput, *, draft: bool,
-               validation: Validation) -> list[Document]:
+def render_all(data: DiagnosisInput, *, draft: bool, validation: Validation,
+               template: str | None = None) -> list[Document]:
     missing = [str(p) for p in validation.errors + validation.warnings]
-    return [render_report(data, draft=draft, draft_problems=missing),
-            *render_attachments(data, draft=draft)]
+    return [render_report(data, draft=draft, draft_problems=missing, template=template),
+            *render_attachments(data, draft=draft, template=template)]
 
 
 def produce(data: DiagnosisInput, out_dir: Path, converter: Converter, *,
-            draft: bool = False, pdf: bool = True) -> Outcome:
+            draft: bool = False, pdf: bool = True, template: str | None = None) -> Outcome:
     """Validate, render, convert and store. A final run with errors stores only
     validation.json and raises InputError."""
     started = time.monotonic()
@@ -74,7 +74,7 @@ def produce(data: DiagnosisInput, out_dir: Path, converter: Converter, *,
 
     stem = file_stem(data.enterprise.name)
     files: dict[str, bytes] = {}
-    for doc in render_all(data, draft=draft, validation=validation):
+    for doc in render_all(data, draft=draft, validation=validation, template=template):
         name = f"{stem}_{doc.title}{'_草稿' if draft else ''}"
         files[f"{name}.docx"] = doc.docx
         if pdf:

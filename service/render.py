@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 from dataclasses import dataclass
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from service.catalogue import load_catalogue
 from service.charts import Picture
@@ -23,7 +24,7 @@ from service.drafts import draft_sections
 from service.errors import DataError
 from service.figures import figures_context
 from service.model import DiagnosisInput, Visit
-from service.paths import TEMPLATES
+from service.paths import TEMPLATES, custom_template
 from service.skeleton import Skeleton, load_skeleton
 
 TICK = "✓"
@@ -98,13 +99,16 @@ def _with_images(value, doc: DocxTemplate):
     return value
 
 
-def _fill(template: str, context: dict) -> bytes:
-    path = TEMPLATES / template
+def _fill(template: str | Path, context: dict) -> bytes:
+    """Render a built-in template by name, or a custom one by path."""
+    path = template if isinstance(template, Path) else TEMPLATES / template
     try:
         doc = DocxTemplate(path)
         doc.render(_with_images(context, doc), jinja_env=_environment(), autoescape=True)
+    except SecurityError as exc:
+        raise DataError(f"模板 {path.name} 试图访问不允许的内容，已拒绝渲染") from exc
     except TemplateError as exc:
-        raise DataError(f"模板 {template} 有误：{exc}") from exc
+        raise DataError(f"模板 {path.name} 有误：{exc}") from exc
     except FileNotFoundError as exc:
         raise DataError(f"模板文件 {template} 不存在") from exc
 
@@ -208,12 +212,23 @@ def report_date(data: DiagnosisInput) -> dt.date:
     return min(report_back) if report_back else max(v.date for v in data.visits)
 
 
+def template_for(kind: str, custom: str | None) -> str | Path:
+    """A custom template of this kind when one is named and kept, else ours."""
+    if custom:
+        path = custom_template(custom, kind)
+        if path.is_file():
+            return path
+    return f"{kind}.docx"
+
+
 def render_report(data: DiagnosisInput, *, draft: bool = False,
-                  draft_problems: list[str] | None = None) -> Document:
+                  draft_problems: list[str] | None = None,
+                  template: str | None = None) -> Document:
     skeleton = load_skeleton(data.skeleton)
     context = report_context(data, skeleton, draft=draft,
                              draft_problems=draft_problems or [])
-    return Document("report", KINDS["report"], _fill("report.docx", context))
+    return Document("report", KINDS["report"],
+                    _fill(template_for("report", template), context))
 
 
 # ---------------------------------------------------------------- attachments 1-3
@@ -283,13 +298,13 @@ def attachments_context(data: DiagnosisInput | None, skeleton: Skeleton,
 
 
 def render_attachments(data: DiagnosisInput | None, skeleton: Skeleton | None = None,
-                       *, draft: bool = False,
-                       which: tuple[int, ...] = (1, 2, 3)) -> list[Document]:
+                       *, draft: bool = False, which: tuple[int, ...] = (1, 2, 3),
+                       template: str | None = None) -> list[Document]:
     skeleton = skeleton or load_skeleton(data.skeleton if data else "wujin-2022")
     context = attachments_context(data, skeleton, draft=draft)
     return [
         Document(f"attachment{n}", KINDS[f"attachment{n}"],
-                 _fill(f"attachment{n}.docx", context))
+                 _fill(template_for(f"attachment{n}", template), context))
         for n in which
     ]
 
