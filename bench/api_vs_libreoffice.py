@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -82,14 +83,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--token", default=os.environ.get("ZGSZ_API_TOKEN", ""),
+                        help="API token (zgsz token create); default $ZGSZ_API_TOKEN")
     args = parser.parse_args()
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
 
     sample = yaml.safe_load(SAMPLE.read_text("utf-8"))
     data = json.loads(json.dumps(sample, default=str))
     body = {"input": data, "formats": ["docx", "pdf"]}
     times: dict[str, list[float]] = {"api": [], "soffice": [], "unoserver": []}
 
-    with httpx.Client(base_url=args.url, timeout=60) as client, \
+    with httpx.Client(base_url=args.url, timeout=60, headers=headers) as client, \
             Converter() as converter, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for run in range(1, args.runs + 1):

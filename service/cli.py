@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from service import cli_drafts, cli_forms, cli_templates
+from service import cli_admin, cli_drafts, cli_forms, cli_templates
 from service.checks import Validation, validate
 from service.cli_common import (
     EXIT_BAD_INPUT,
@@ -339,6 +339,8 @@ def worker(
 
 
 app.add_typer(cli_templates.app, name="template")
+app.add_typer(cli_admin.token_app, name="token")
+app.command("purge")(cli_admin.purge)
 app.command("roster-template")(cli_forms.roster_template)
 app.command("forms")(cli_forms.forms)
 app.command("suggest")(cli_drafts.suggest)

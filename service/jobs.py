@@ -5,6 +5,8 @@ Keys, all under the queue name so that two deployments may share one Redis:
     <queue>:job:<id>           hash: state, progress, times, validation, error, files
     <queue>:idempotency:<key>  the job first submitted with that Idempotency-Key
     <queue>:worker:<name>      a worker process's heartbeat (JSON), expiring by itself
+    <queue>:token:<sha256>     hash: an API token's institution and role (service.auth)
+    <queue>:purge              held for an hour by the worker that last purged old jobs
     <queue>                    Celery's list of waiting messages: read, never written
 
 Redis errors become UnavailableError here and nowhere else.
@@ -15,16 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from service.errors import UnavailableError
 from service.settings import Settings
 
 State = Literal["queued", "running", "succeeded", "failed"]
 FINAL_STATES = ("succeeded", "failed")
+JOB_ID = re.compile(r"[0-9a-f]{32}")
 JSON_FIELDS = ("formats", "validation", "error", "files")
 REDIS_RETRY_AFTER = 10
 
@@ -49,6 +55,7 @@ class Job:
     files: list[dict] = field(default_factory=list)
     fingerprint: str = ""
     worker_pid: int | None = None
+    owner: str = ""
 
     @classmethod
     def from_hash(cls, job_id: str, raw: dict[str, str]) -> Job:
@@ -93,10 +100,12 @@ def _translated(method):
 
 class JobStore:
     def __init__(self, settings: Settings):
-        # Short time-outs: with Redis gone, a request answers 503 at once, not hangs.
+        # Short time-outs and one retry at once (a pooled connection that died with a
+        # restarted Redis): with Redis gone a request answers 503 within a second, not
+        # after redis-py's default ten retries with back-off.
         self._redis = redis.Redis.from_url(
             settings.redis_url, decode_responses=True,
-            socket_connect_timeout=2, socket_timeout=5,
+            socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 1),
         )
         self._queue = settings.queue
         self._ttl = settings.job_ttl_seconds
@@ -171,6 +180,55 @@ class JobStore:
     @_translated
     def forget_worker(self, name: str) -> None:
         self._redis.delete(self._key("worker", name))
+
+    @_translated
+    def save_token(self, digest: str, fields: dict[str, str]) -> None:
+        self._redis.hset(self._key("token", digest), mapping=fields)
+
+    @_translated
+    def token(self, digest: str) -> dict[str, str]:
+        return self._redis.hgetall(self._key("token", digest))
+
+    @_translated
+    def tokens(self) -> dict[str, dict[str, str]]:
+        prefix = self._key("token", "")
+        keys = list(self._redis.scan_iter(match=prefix + "*", count=100))
+        return {key[len(prefix):]: self._redis.hgetall(key) for key in keys}
+
+    @_translated
+    def delete_token(self, digest: str) -> bool:
+        return bool(self._redis.delete(self._key("token", digest)))
+
+    @_translated
+    def created_times(self) -> dict[str, str]:
+        """Every job id with its created_at (empty if the record lacks one)."""
+        prefix = self._key("job", "")
+        keys = list(self._redis.scan_iter(match=prefix + "*", count=500))
+        with self._redis.pipeline() as pipe:
+            for key in keys:
+                pipe.hget(key, "created_at")
+            times = pipe.execute()
+        return {key[len(prefix):]: value or ""
+                for key, value in zip(keys, times, strict=True)}
+
+    @_translated
+    def forget_jobs(self, job_ids: set[str]) -> None:
+        """Delete job records and the idempotency keys that lead to them."""
+        if not job_ids:
+            return
+        self._redis.delete(*(self._key("job", job_id) for job_id in job_ids))
+        keys = list(self._redis.scan_iter(match=self._key("idempotency", "*"),
+                                          count=500))
+        owners = self._redis.mget(keys) if keys else []
+        stale = [key for key, owner in zip(keys, owners, strict=True)
+                 if owner in job_ids]
+        if stale:
+            self._redis.delete(*stale)
+
+    @_translated
+    def claim_purge(self, seconds: int) -> bool:
+        """Whether this caller should purge now: true at most once per `seconds`."""
+        return bool(self._redis.set(self._key("purge"), now(), nx=True, ex=seconds))
 
     @_translated
     def heartbeats(self) -> list[dict]:

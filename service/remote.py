@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -12,15 +13,21 @@ from service.model import DiagnosisInput
 from service.store import write_all
 
 POLL_SECONDS = 1.0
+TOKEN_VARIABLE = "ZGSZ_API_TOKEN"
 
 
 def run_remote(base_url: str, data: DiagnosisInput, out_dir: Path, *, draft: bool,
-               pdf: bool, wait_seconds: float = 900) -> dict:
-    """Submit, wait, download every file into out_dir; the finished job is returned."""
+               pdf: bool, wait_seconds: float = 900, token: str | None = None) -> dict:
+    """Submit, wait, download every file into out_dir; the finished job is returned.
+
+    The API token is `token`, or else the environment variable ZGSZ_API_TOKEN."""
     formats = ["docx", "pdf"] if pdf else ["docx"]
     body = {"input": data.model_dump(mode="json"), "draft": draft, "formats": formats}
+    token = token or os.environ.get(TOKEN_VARIABLE)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with httpx.Client(base_url=base_url.rstrip("/"), timeout=30) as client:
+        with httpx.Client(base_url=base_url.rstrip("/"), timeout=30,
+                          headers=headers) as client:
             job = _answer(client.post("/v1/jobs", json=body))
             deadline = time.monotonic() + wait_seconds
             while job["state"] in ("queued", "running"):
@@ -53,4 +60,5 @@ def _answer(response: httpx.Response) -> dict:
         raise InputError([Problem(p["code"], p["path"], p["label"], p["message"],
                                   p.get("severity", "error"))
                           for p in error["problems"]], "服务端校验未通过")
-    raise ZgszError(f"服务答复 {response.status_code}：{error.get('message', '')}")
+    advice = f"（令牌取自环境变量 {TOKEN_VARIABLE}）" if response.status_code == 401 else ""
+    raise ZgszError(f"服务答复 {response.status_code}：{error.get('message', '')}{advice}")

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
                               description="转换暂时失败时的最多重试次数")
     job_ttl_hours: int = Field(168, ge=1,
                                description="任务状态与幂等键在 Redis 中保留的小时数")
+    auth: bool = Field(True, description="on：/v1 下的接口须带 Bearer 令牌；off：不检查")
+    max_request_bytes: int = Field(5 * 1024 * 1024, ge=1024,
+                                   description="请求体的最大字节数，超过答复 413")
+    max_string_length: int = Field(20_000, ge=100,
+                                   description="输入中单个文本的最多字符数，超过答复 422")
+    max_input_chars: int = Field(500_000, ge=1000,
+                                 description="输入中全部文本合计的最多字符数，超过答复 422")
+    retention_days: int = Field(0, ge=0, description="任务文件与记录保留的天数；0 表示永久保留")
 
     @field_validator("redis_url")
     @classmethod
@@ -79,6 +87,7 @@ class Settings(BaseSettings):
 
 _MESSAGES = {
     "int_parsing": "应为整数",
+    "bool_parsing": "应为 on 或 off",
     "int_from_float": "应为整数，不能有小数",
     "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}",

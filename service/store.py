@@ -14,6 +14,8 @@ from pathlib import Path
 
 def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        _check_inside(folder, name)
     staged: list[tuple[str, Path]] = []
     try:
         for name, content in files.items():
@@ -41,6 +43,15 @@ def write_all(folder: Path, files: dict[str, bytes]) -> list[Path]:
         for _, temp in staged:
             temp.unlink(missing_ok=True)
     return written
+
+
+def _check_inside(folder: Path, name: str) -> None:
+    # Names come from enterprise names and, for `zgsz report --remote`, from a server:
+    # none may write outside the folder, whatever it holds.
+    root = folder.resolve()
+    target = (folder / name).resolve()
+    if "\x00" in name or ".." in Path(name).parts or root not in target.parents:
+        raise ValueError(f"文件名“{name!r}”会写到目录 {folder} 之外，已拒绝")
 
 
 def _default_mode() -> int:

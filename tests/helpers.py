@@ -16,8 +16,11 @@ SEED_FORMS = Path(__file__).parent / "data" / "seed_forms.txt"
 ZGSZ = Path(sys.executable).parent / "zgsz"
 
 
-def run_zgsz(*args: str, check: bool = False) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGSZ_")}
+def run_zgsz(*args: str, check: bool = False,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`zgsz` with none of the caller's ZGSZ_* variables, only those in `env`."""
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("ZGSZ_")},
+           **(env or {})}
     result = subprocess.run([str(ZGSZ), *args], capture_output=True, text=True,
                             env=env, timeout=300)
     if check and result.returncode != 0:

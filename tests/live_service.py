@@ -1,7 +1,10 @@
 """A real `zgsz worker` and `zgsz serve` for the tests, against the real Redis.
 
-They use Redis database 15 (flushed at start), a queue of their own and a temporary
-storage folder. One pair serves the whole session, whichever test module asks first.
+They use Redis database 15, a queue of their own (every key of theirs carries its name,
+and only those are deleted at the end: other sessions may share the database) and a
+temporary storage folder. One pair serves the whole session, whichever test module asks first;
+`launch` starts further pairs with settings of their own (a short time-out, say).
+Authentication is on, as in production: each pair has a token of INSTITUTION.
 """
 
 from __future__ import annotations
@@ -22,12 +25,16 @@ import pytest
 import redis
 import yaml
 
+from service.auth import create_token
+from service.jobs import JobStore
+from service.settings import Settings
 from tests.helpers import EXAMPLES
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 ZGSZ = Path(sys.executable).parent / "zgsz"
 START_TIMEOUT = 90
 JOB_TIMEOUT = 150
+INSTITUTION = "测试诊断机构"
 
 
 @dataclass
@@ -39,9 +46,24 @@ class LiveService:
     worker: subprocess.Popen
     api: subprocess.Popen
     logs: Path
+    token: str = ""
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+    def client(self, token: str | None = None) -> httpx.Client:
+        """A client with this pair's token, or `token` ("" for none)."""
+        token = self.token if token is None else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, timeout=30, headers=headers)
+
+    @property
+    def token_env(self) -> dict[str, str]:
+        """The environment `zgsz report --remote` reads its token from."""
+        return {"ZGSZ_API_TOKEN": self.token}
+
+    def new_token(self, institution: str, *, admin: bool = False) -> str:
+        return create_token(self.store(), institution, admin=admin)
+
+    def store(self) -> JobStore:
+        return JobStore(Settings(redis_url=REDIS_URL, queue=self.queue))
 
     def job_record(self, job_id: str) -> dict[str, str]:
         return self.redis.hgetall(f"{self.queue}:job:{job_id}")
@@ -107,7 +129,6 @@ def _connect() -> redis.Redis:
     except redis.RedisError as exc:
         pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}. The API and worker "
                     "tests need a real Redis: start redis-server.", pytrace=False)
-    client.flushdb()
     return client
 
 
@@ -132,27 +153,43 @@ def _stop(process: subprocess.Popen) -> None:
 _running: LiveService | None = None
 
 
-def start(folder: Path) -> LiveService:
-    global _running
-    if _running is not None:
-        return _running
-
-    client = _connect()
+def launch(folder: Path, client: redis.Redis | None = None,
+           storage: Path | None = None, **settings: str) -> LiveService:
+    """A new worker and API pair on a queue of its own; ZGSZ_* overrides in `settings`
+    (conversion_timeout="10"); stop it with `halt`."""
+    client = client or _connect()
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    storage, logs = folder / "storage", folder / "logs"
+    storage, logs = storage or folder / "storage", folder / "logs"
     logs.mkdir(parents=True)
     env = {**os.environ, "ZGSZ_REDIS_URL": REDIS_URL, "ZGSZ_STORAGE_DIR": str(storage),
-           "ZGSZ_QUEUE": queue, "ZGSZ_CONVERSION_TIMEOUT": "60"}
+           "ZGSZ_QUEUE": queue, "ZGSZ_CONVERSION_TIMEOUT": "60",
+           **{f"ZGSZ_{k.upper()}": v for k, v in settings.items()}}
     port = _free_port()
     worker = _spawn(["worker", "--name", f"{queue}@%h"], env, logs / "worker.log")
     api = _spawn(["serve", "--port", str(port)], env, logs / "api.log")
-    _running = LiveService(f"http://127.0.0.1:{port}", queue, storage, client, worker,
-                           api, logs)
+    service = LiveService(f"http://127.0.0.1:{port}", queue, storage, client, worker,
+                          api, logs)
     try:
-        wait_ready(_running)
+        service.token = service.new_token(INSTITUTION)
+        wait_ready(service)
     except BaseException:
-        stop()
+        halt(service)
         raise
+    return service
+
+
+def halt(service: LiveService) -> None:
+    _stop(service.api)
+    _stop(service.worker)
+    keys = list(service.redis.scan_iter(match=f"*{service.queue}*", count=500))
+    if keys:
+        service.redis.delete(*keys)
+
+
+def start(folder: Path) -> LiveService:
+    global _running
+    if _running is None:
+        _running = launch(folder, _connect())
     return _running
 
 
@@ -160,7 +197,5 @@ def stop() -> None:
     global _running
     if _running is None:
         return
-    _stop(_running.api)
-    _stop(_running.worker)
-    _running.redis.flushdb()
+    halt(_running)
     _running = None

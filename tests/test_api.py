@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from service.api.main import create_app
+from service.auth import create_token
 from service.errors import SettingsError
 from service.jobs import JobStore
 from service.settings import Settings, load_settings
@@ -194,7 +195,8 @@ def test_readyz_names_each_part(service):
 def test_redis_outage_answers_503_with_retry_after():
     submitted, ready, alive = _in_process(
         Settings(redis_url="redis://127.0.0.1:1/0"),
-        ("POST", "/v1/jobs", {"json": {"input": sample_input()}}),
+        ("POST", "/v1/jobs", {"json": {"input": sample_input()},
+                              "headers": {"Authorization": "Bearer any-token"}}),
         ("GET", "/readyz", {}),
         ("GET", "/healthz", {}),
     )
@@ -209,10 +211,13 @@ def test_redis_outage_answers_503_with_retry_after():
 
 def test_full_queue_answers_429(service):
     # A queue nobody consumes, room for one job; a heartbeat stands in for a worker.
-    settings = Settings(redis_url=REDIS_URL, queue="test-full", max_queue=1,
+    # Its own name each run: the database is shared, and only the service's keys go.
+    settings = Settings(redis_url=REDIS_URL, queue=f"{service.queue}-full", max_queue=1,
                         storage_dir=service.storage)
     JobStore(settings).beat("stand-in", {"libreoffice": True}, ttl=60)
-    body = {"json": {"input": sample_input()}}
+    token = create_token(JobStore(settings), "测试诊断机构")
+    body = {"json": {"input": sample_input()},
+            "headers": {"Authorization": f"Bearer {token}"}}
     first, second = _in_process(settings, ("POST", "/v1/jobs", body),
                                 ("POST", "/v1/jobs", body))
 
@@ -244,7 +249,7 @@ def test_cli_remote_gives_the_same_files_as_in_process(service, sample_outputs, 
 
     out = tmp_path / "remote"
     result = run_zgsz("report", str(EXAMPLES / "chemical_plant.yaml"), "-o", str(out),
-                      "--remote", service.url)
+                      "--remote", service.url, env=service.token_env)
 
     assert result.returncode == 0, result.stderr
     local = sorted(p.name for p in sample_outputs["chemical_plant"].iterdir())
@@ -263,7 +268,8 @@ def test_cli_remote_lists_every_problem(service, tmp_path):
     data["enterprise"]["credit_code"] = "91320412MA1XW7K30X"
 
     result = run_zgsz("report", str(write_yaml(tmp_path, data)), "-o",
-                      str(tmp_path / "out"), "--remote", service.url)
+                      str(tmp_path / "out"), "--remote", service.url,
+                      env=service.token_env)
 
     assert result.returncode == 1
     assert "服务端校验未通过" in result.stderr

@@ -8,20 +8,24 @@ says what to do.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import random
+import shutil
 from functools import cache
 from pathlib import Path
 
 from billiard.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery import Task
 
-from service.errors import ConvertError, DataError, InputError, Problem
+from service.errors import ConvertError, DataError, InputError, Problem, UnavailableError
 from service.jobs import FINAL_STATES, JobStore, now
 from service.loading import parse_input
 from service.pipeline import VALIDATION_FILE, Outcome, produce
+from service.redact import private_values
+from service.retention import maybe_purge
 from service.settings import DOCUMENTS_PER_JOB, get_settings
 from workers.app import REPORT_TASK, app
 from workers.converter import Supervisor, supervisor
@@ -31,6 +35,8 @@ log = logging.getLogger("zgsz.workers.tasks")
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 60.0
+# What a full disk or a file-size limit looks like to a writer.
+STORAGE_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 
 
 @cache
@@ -81,8 +87,17 @@ class JobTask(Task):
 @app.task(bind=True, base=JobTask, name=REPORT_TASK)
 def report(self: Task, job_id: str, data: dict, draft: bool,
            formats: list[str]) -> None:
-    with job_context(job_id):
+    with job_context(job_id, private_values(data)):
         run(self, job_id, data, draft=draft, formats=formats)
+    _purge_quietly()
+
+
+def _purge_quietly() -> None:
+    # Retention is housekeeping: it must never fail the job that happened to trigger it.
+    try:
+        maybe_purge(get_settings(), job_store())
+    except (UnavailableError, OSError) as exc:
+        log.warning("retention purge skipped: %s", exc)
 
 
 def run(task: Task, job_id: str, data: dict, *, draft: bool,
@@ -111,6 +126,8 @@ def run(task: Task, job_id: str, data: dict, *, draft: bool,
     except SoftTimeLimitExceeded:
         supervisor().kill()  # it may be what hangs; the next job starts a fresh one
         fail(job_id, timeout_error())
+    except OSError as exc:
+        _storage_failed(job_id, exc)
     else:
         _succeed(job_id, outcome, formats)
 
@@ -141,6 +158,23 @@ def _convert_failed(task: Task, job_id: str, exc: ConvertError) -> None:
                        f"PDF 转换失败（共尝试 {tries + 1} 次）：{exc.message}。"
                        + advice,
                        retryable=exc.transient))
+
+
+def _storage_failed(job_id: str, exc: OSError) -> None:
+    """The files could not be written: store.write_all left none behind."""
+    folder = get_settings().storage_dir / job_id
+    if folder.is_dir() and not any(folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
+    if exc.errno in STORAGE_FULL:
+        log.error("storage full: %s", exc)
+        fail(job_id, error("storage.full",
+                           "文件存储空间已满，任务文件未能写入（ZGSZ_STORAGE_DIR）。"
+                           "请管理员清理或扩容后重新提交", retryable=True))
+    else:
+        log.error("storage not writable: %s", exc)
+        fail(job_id, error("storage.failed",
+                           f"任务文件未能写入 ZGSZ_STORAGE_DIR：{exc.strerror}。"
+                           "请联系管理员检查存储目录", retryable=True))
 
 
 def _succeed(job_id: str, outcome: Outcome, formats: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from service.render import KINDS
@@ -15,9 +15,20 @@ MEDIA_TYPES = {
 }
 
 
+# Device names Windows will not open as files, whatever their extension.
+RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def unsafe(name: str) -> bool:
     """Whether a requested file name could reach outside the job's folder."""
-    return "/" in name or "\\" in name or name in ("", ".", "..") or "\x00" in name
+    return ("/" in name or "\\" in name or name in ("", ".", "..")
+            or bool(_CONTROL.search(name)))
+
+
+def inside(folder: Path, path: Path) -> bool:
+    """Whether `path`, links followed, is a file directly in `folder`."""
+    return path.resolve().parent == folder.resolve()
 
 
 def ascii_name(name: str) -> str:
@@ -27,8 +38,11 @@ def ascii_name(name: str) -> str:
         if title in path.stem:
             draft = "_draft" if path.stem.endswith("_草稿") else ""
             return f"{kind}{draft}{path.suffix}"
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("_") or "file"
-    return f"{stem}{path.suffix}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("_.") or "file"
+    suffix = re.sub(r"[^A-Za-z0-9.]+", "", path.suffix)
+    if RESERVED.fullmatch(stem):
+        stem = f"_{stem}"
+    return f"{stem}{suffix}"
 
 
 def content_disposition(name: str) -> str:

@@ -1,7 +1,8 @@
 """Errors -> HTTP answers, decided by who is at fault, all in one JSON shape (ErrorOut).
 
     InputError, invalid request       422  every problem listed, with path and label
-    ApiError                          its own status (404 unknown job, 409, 400)
+    ApiError                          its own status (401 no token, 404 unknown or
+                                      someone else's job, 409, 400, 413)
     QueueFullError                    429  with Retry-After
     UnavailableError, ConvertError    503  with Retry-After: Redis, worker, LibreOffice
     DataError                         500  a data file of ours is broken
@@ -47,9 +48,11 @@ _REQUEST_MESSAGES = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, *,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.headers = headers
 
 
 def body(code: str, message: str, *, retryable: bool = False,
@@ -107,7 +110,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _answer(exc.status, body(exc.code, exc.message))
+        answer = _answer(exc.status, body(exc.code, exc.message))
+        answer.headers.update(exc.headers or {})
+        return answer
 
     @app.exception_handler(QueueFullError)
     async def _queue_full(_: Request, exc: QueueFullError) -> JSONResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import re
 import uuid
 from typing import Annotated
 from urllib.parse import quote
@@ -14,26 +13,27 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
 from kombu.exceptions import OperationalError
 
-from service.api.deps import QueueDep, SettingsDep, StoreDep
-from service.api.downloads import content_disposition, media_type, unsafe
+from service.api.deps import PrincipalDep, QueueDep, SettingsDep, StoreDep
+from service.api.downloads import content_disposition, inside, media_type, unsafe
 from service.api.errors import ApiError
 from service.api.schemas import ErrorOut, JobOut, JobRequest
+from service.auth import Principal
 from service.checks import validate
 from service.errors import InputError, QueueFullError, UnavailableError
-from service.jobs import Job, JobStore, now
+from service.jobs import JOB_ID, Job, JobStore, now
 from service.settings import Settings
 from workers.app import REPORT_TASK
 
-router = APIRouter(prefix="/v1/jobs", tags=["任务"])
+router = APIRouter(prefix="/v1/jobs", tags=["任务"], responses={
+    401: {"model": ErrorOut, "description": "缺少访问令牌，或令牌无效"}})
 
-JOB_ID = re.compile(r"[0-9a-f]{32}")
 RETRY_AFTER = 30
 
 IdempotencyKey = Annotated[str | None, Header(
     max_length=200, description="幂等键：同一个键重复提交只会得到同一个任务")]
 
 _ERRORS = {
-    404: {"model": ErrorOut, "description": "任务或文件不存在"},
+    404: {"model": ErrorOut, "description": "任务或文件不存在（或不属于本机构）"},
     409: {"model": ErrorOut, "description": "同一个幂等键配了不同的请求体"},
     422: {"model": ErrorOut, "description": "输入有误或校验未通过，列出全部问题"},
     429: {"model": ErrorOut, "description": "排队任务已满，按 Retry-After 再提交"},
@@ -45,7 +45,7 @@ _ERRORS = {
              responses={k: _ERRORS[k] for k in (409, 422, 429, 503)})
 def submit_job(payload: JobRequest, request: Request, response: Response,
                store: StoreDep, settings: SettingsDep, queue: QueueDep,
-               idempotency_key: IdempotencyKey = None) -> JobOut:
+               who: PrincipalDep, idempotency_key: IdempotencyKey = None) -> JobOut:
     """提交一份诊断输入，生成诊断报告与附件1-3（Word 与 PDF）。
 
     `input` 与命令行使用的输入文件内容相同。服务先校验：输入有误，或正式任务（`draft`
@@ -65,34 +65,38 @@ def submit_job(payload: JobRequest, request: Request, response: Response,
                                             "（可将 draft 设为 true 生成草稿）")
 
     fingerprint = hashlib.sha256(payload.model_dump_json().encode()).hexdigest()
+    # Keys are per institution: another's key must neither replay nor reveal its job.
+    if idempotency_key:
+        idempotency_key = f"{who.scope}:{idempotency_key}"
     if idempotency_key and (earlier := store.idempotent_job(idempotency_key)):
-        return _replay(store, earlier, fingerprint, request, response)
+        return _replay(store, earlier, fingerprint, request, response, who)
 
     _admit(store, settings, pdf="pdf" in payload.formats)
     job_id = uuid.uuid4().hex
     store.create(job_id, draft=payload.draft, formats=payload.formats,
-                 validation=validation.as_dict(), fingerprint=fingerprint)
+                 validation=validation.as_dict(), fingerprint=fingerprint,
+                 owner=who.institution)
     if idempotency_key:
         owner = store.claim_idempotency_key(idempotency_key, job_id)
         if owner != job_id:  # another request with this key won the race
             store.delete(job_id)
-            return _replay(store, owner, fingerprint, request, response)
+            return _replay(store, owner, fingerprint, request, response, who)
 
     _enqueue(queue, store, settings, job_id, payload, idempotency_key)
-    job = _find(store, job_id)
+    job = _find(store, job_id, who)
     response.headers["Location"] = _job_url(request, job_id)
     return job_out(job, request)
 
 
 @router.get("/{job_id}", response_model=JobOut, responses={404: _ERRORS[404]})
 def get_job(job_id: str, request: Request, store: StoreDep,
-            settings: SettingsDep) -> JobOut:
+            settings: SettingsDep, who: PrincipalDep) -> JobOut:
     """任务的状态、进度、校验结果、失败原因，及成功后可下载的文件（含大小与 SHA-256）。
 
     `state`：queued 排队中，running 处理中，succeeded 成功，failed 失败（见 `error`，
     其中 `retryable` 说明稍后重新提交是否可能成功）。
     """
-    job = _lost_if_overdue(_find(store, job_id), settings)
+    job = _lost_if_overdue(_find(store, job_id, who), settings)
     return job_out(job, request)
 
 
@@ -102,7 +106,7 @@ def get_job(job_id: str, request: Request, store: StoreDep,
                        400: {"model": ErrorOut, "description": "文件名含路径分隔符"},
                        404: _ERRORS[404]})
 def download_file(job_id: str, name: str, store: StoreDep,
-                  settings: SettingsDep) -> FileResponse:
+                  settings: SettingsDep, who: PrincipalDep) -> FileResponse:
     """下载任务的一个文件；`name` 取自任务的 `files` 列表（需 URL 编码）。
 
     `Content-Disposition` 同时给出中文文件名（`filename*=UTF-8''…`）与供旧客户端使用的
@@ -110,11 +114,12 @@ def download_file(job_id: str, name: str, store: StoreDep,
     """
     if unsafe(name):
         raise ApiError(400, "file.bad_name",
-                       "文件名不能包含路径分隔符（/ 或 \\），也不能是 . 或 ..")
-    job = _find(store, job_id)
+                       "文件名（name）不能包含路径分隔符（/ 或 \\）或控制字符，也不能是 . 或 ..")
+    job = _find(store, job_id, who)
     entry = next((f for f in job.files if f["name"] == name), None)
-    path = settings.storage_dir / job.id / name
-    if entry is None or not path.is_file():
+    folder = settings.storage_dir / job.id
+    path = folder / name
+    if entry is None or not inside(folder, path) or not path.is_file():
         raise ApiError(404, "file.not_found", f"任务 {job.id} 没有名为 {name} 的文件")
     return FileResponse(path, media_type=media_type(name), headers={
         "Content-Disposition": content_disposition(name),
@@ -134,17 +139,19 @@ def _job_url(request: Request, job_id: str) -> str:
     return str(request.url_for("get_job", job_id=job_id))
 
 
-def _find(store: JobStore, job_id: str) -> Job:
+def _find(store: JobStore, job_id: str, who: Principal) -> Job:
     job = store.get(job_id) if JOB_ID.fullmatch(job_id) else None
-    if job is None:
+    # Another institution's job answers exactly as a missing one: its existence is
+    # theirs to know.
+    if job is None or not who.may_see(job.owner):
         raise ApiError(404, "job.not_found",
                        f"任务 {job_id} 不存在（编号有误，或已超过保留期被清理）")
     return job
 
 
 def _replay(store: JobStore, job_id: str, fingerprint: str, request: Request,
-            response: Response) -> JobOut:
-    job = _find(store, job_id)
+            response: Response, who: Principal) -> JobOut:
+    job = _find(store, job_id, who)
     if job.fingerprint != fingerprint:
         raise ApiError(409, "idempotency.conflict", "此 Idempotency-Key 已用于另一份"
                                                     "不同的请求；提交新内容请换一个键")

@@ -7,6 +7,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from service.api import errors, health, jobs, reference
+from service.api.limits import Limits
 from service.jobs import JobStore
 from service.settings import Settings, get_settings
 from workers.app import create_celery
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.celery = create_celery(settings)
 
     errors.install(app)
+    app.add_middleware(Limits, settings=settings)
     for module in (jobs, reference, health):
         app.include_router(module.router)
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
+from service.api.deps import principal
 from service.api.errors import ApiError
 from service.api.schemas import ErrorOut, ValidateRequest
 from service.catalogue import editions, load_catalogue
@@ -12,7 +13,9 @@ from service.docx_check import check_docx
 from service.errors import DataError, InputError
 from service.skeleton import available, load_skeleton
 
-router = APIRouter(prefix="/v1", tags=["校验与参考数据"])
+router = APIRouter(prefix="/v1", tags=["校验与参考数据"], dependencies=[Depends(principal)],
+                   responses={401: {"model": ErrorOut,
+                                    "description": "缺少访问令牌，或令牌无效"}})
 
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
