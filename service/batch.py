@@ -32,7 +32,7 @@ from service.store import write_all
 
 log = logging.getLogger("zgsz.batch")
 
-CHUNK_SIZE = 50
+CHUNK_SIZE = 100
 PDF_OPTIONS = ["ExportBookmarksToPDFDestination=true"]
 MARKER = re.compile(r"^/?zgsz(\d+)f\d")
 MERGED_NAME = "全部表单_打印版.pdf"
