@@ -6,6 +6,8 @@ Errors stop a final report; warnings are shown and kept in validation.json.
 from __future__ import annotations
 
 from collections import Counter
+
+from PIL import Image, UnidentifiedImageError
 from dataclasses import dataclass, field
 
 from service.catalogue import Catalogue, load_catalogue
@@ -284,12 +286,31 @@ def _check_scores(data: DiagnosisInput, result: Validation) -> None:
                        "warning")
 
 
+def _picture_problem(data: DiagnosisInput, name: str) -> tuple[str, str] | None:
+    """Why the picture file `name` cannot be used, as (code, message), or None."""
+    path = data.resolve(name)
+    if path is None:
+        return ("picture.not_allowed", "经 HTTP 服务提交的输入不能引用文件（服务器上的文件"
+                "不对外开放）；含照片或图片的报告请在本机用命令行生成")
+    if not path.is_file():
+        return ("picture.missing", f"图片文件 {name} 不存在（路径相对于输入文件所在目录）")
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError):
+        return ("picture.unreadable", f"{name} 不是可读的 JPEG 或 PNG 图片")
+    return None
+
+
 def _check_pictures(data: DiagnosisInput, result: Validation) -> None:
     for i, visit in enumerate(data.visits):
         for j, photo in enumerate(visit.photos):
-            if not data.resolve(photo).is_file():
-                result.add("visit.photo_missing", ("visits", i, "photos", j),
-                           f"照片文件 {photo} 不存在（路径相对于输入文件所在目录）")
+            if problem := _picture_problem(data, photo):
+                result.add(problem[0], ("visits", i, "photos", j), problem[1])
+        if not visit.photos:
+            result.add("visit.no_photos", ("visits", i, "photos"),
+                       f"每次入企应拍摄 1-{MAX_PHOTOS_PER_VISIT} 张现场照片"
+                       "（工作要求第一条），本次未附", "warning")
         if len(visit.photos) > MAX_PHOTOS_PER_VISIT:
             result.add("visit.too_many_photos", ("visits", i, "photos"),
                        f"每次入企附 1-{MAX_PHOTOS_PER_VISIT} 张现场照片，本次 "
@@ -297,6 +318,5 @@ def _check_pictures(data: DiagnosisInput, result: Validation) -> None:
                        "warning")
 
     diagram = data.report.architecture
-    if diagram and not data.resolve(diagram).is_file():
-        result.add("report.architecture_missing", ("report", "architecture"),
-                   f"图片文件 {diagram} 不存在（路径相对于输入文件所在目录）")
+    if diagram and (problem := _picture_problem(data, diagram)):
+        result.add(problem[0], ("report", "architecture"), problem[1])

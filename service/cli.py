@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -142,6 +143,11 @@ def _known_template(name: str | None) -> str | None:
 
 def _report_remote(url: str, data: DiagnosisInput, out_dir: Path, *, draft: bool,
                    pdf: bool) -> None:
+    if data.report.architecture or any(v.photos for v in data.visits):
+        # TODO: pictures cannot travel with a job yet; the service refuses file paths.
+        err.print("含现场照片或架构图的输入暂不能经服务生成（服务不读取本机文件），"
+                  "请去掉 --remote 在本机生成", style="bold red", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
         job = run_remote(url, data, out_dir, draft=draft, pdf=pdf)
     except InputError as exc:
@@ -347,5 +353,16 @@ app.command("suggest")(cli_drafts.suggest)
 app.command("compliance")(cli_drafts.compliance)
 
 
+def _terminate(signum, frame) -> None:
+    # `timeout`, systemd and docker stop with SIGTERM: unwind like Ctrl-C, so that the
+    # LibreOffice we started is stopped and no temporary file is left.
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    app()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("已中断，未完成的文件没有写入", style="bold red")
+        raise SystemExit(130) from None

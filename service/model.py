@@ -260,11 +260,15 @@ class DiagnosisInput(_Model):
     acceptance: Acceptance | None = Field(None, title="验收信息")
 
     # Photo and diagram paths are relative to the input file; loading sets its folder.
-    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    # Set only when the input was read from a file on this machine (the CLI). Input
+    # that came over HTTP has none, and may then name no file at all: a path in it
+    # would reach into the server's own files.
+    _base_dir: Path | None = PrivateAttr(default=None)
 
-    def resolve(self, relative: str) -> Path:
-        """A file the input names, found beside the input file."""
-        return self._base_dir / relative
+    def resolve(self, relative: str) -> Path | None:
+        """A file the input names, found beside the input file; None when the input
+        did not come from a file and so may not name files."""
+        return None if self._base_dir is None else self._base_dir / relative
 
     @field_validator("skeleton")
     @classmethod

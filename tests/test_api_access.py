@@ -244,3 +244,20 @@ def test_auth_off_lets_anyone_in(service):
                                      base_url="http://api") as client:
             return await client.get("/v1/skeletons")
     assert anyio.run(ask).status_code == 200
+
+
+def test_input_over_http_may_not_name_server_files(service):
+    """A photo path in an API input would read the server's own files: refused."""
+    data = live_service.sample_input()
+    data["visits"][0]["photos"] = ["/etc/hostname"]
+    data["visits"][1]["photos"] = ["../../../../etc/passwd"]
+
+    with service.client() as client:
+        checked = client.post("/v1/validate", json={"input": data})
+        submitted = client.post("/v1/jobs", json={"input": data})
+
+    codes = {e["path"]: e["code"] for e in checked.json()["errors"]}
+    assert codes == {"visits[0].photos[0]": "picture.not_allowed",
+                     "visits[1].photos[0]": "picture.not_allowed"}
+    assert submitted.status_code == 422
+    assert "不能引用文件" in submitted.text

@@ -114,4 +114,15 @@ def test_missing_photo_file_is_named(sample_data, tmp_path):
 
     assert result.returncode == 1
     assert "入企服务记录[第2条] › 现场照片[第1条]（visits[1].photos[0]）" in result.stderr
-    assert "照片文件 nowhere.jpg 不存在" in result.stderr
+    assert "图片文件 nowhere.jpg 不存在" in result.stderr
+
+
+def test_photo_that_is_not_an_image_is_named(sample_data, tmp_path):
+    (tmp_path / "notes.jpg").write_text("not a picture", "utf-8")
+    sample_data["visits"][1]["photos"] = ["notes.jpg"]
+    path = write_yaml(tmp_path, sample_data)
+
+    result = run_zgsz("validate", str(path))
+
+    assert result.returncode == 1
+    assert "（visits[1].photos[0]）：notes.jpg 不是可读的 JPEG 或 PNG 图片" in result.stderr

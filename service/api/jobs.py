@@ -20,7 +20,7 @@ from service.api.schemas import ErrorOut, JobOut, JobRequest
 from service.auth import Principal
 from service.checks import validate
 from service.errors import InputError, QueueFullError, UnavailableError
-from service.jobs import JOB_ID, Job, JobStore, now
+from service.jobs import JOB_ID, Job, JobStore
 from service.settings import Settings
 from workers.app import REPORT_TASK
 
@@ -96,7 +96,7 @@ def get_job(job_id: str, request: Request, store: StoreDep,
     `state`：queued 排队中，running 处理中，succeeded 成功，failed 失败（见 `error`，
     其中 `retryable` 说明稍后重新提交是否可能成功）。
     """
-    job = _lost_if_overdue(_find(store, job_id, who), settings)
+    job = _requeued_if_overdue(_find(store, job_id, who), settings)
     return job_out(job, request)
 
 
@@ -189,16 +189,14 @@ def _enqueue(queue, store: JobStore, settings: Settings, job_id: str,
                                retry_after=RETRY_AFTER) from exc
 
 
-def _lost_if_overdue(job: Job, settings: Settings) -> Job:
-    """A job running past every time limit was lost with its worker: say so."""
+def _requeued_if_overdue(job: Job, settings: Settings) -> Job:
+    """A job still “running” past every time limit lost its worker, and Celery has put
+    it back in the queue (late acknowledgement): it will run again, so say queued, not
+    failed. Chaos runs showed such jobs finishing after a long queue."""
     if job.state != "running" or not job.started_at:
         return job
     started = dt.datetime.fromisoformat(job.started_at)
     running = dt.datetime.now().astimezone() - started
     if running.total_seconds() < settings.api_job_timeout:
         return job
-    return dataclasses.replace(job, state="failed", finished_at=now(), error={
-        "code": "job.lost", "retryable": True, "problems": [],
-        "message": f"任务开始已超过 {settings.api_job_timeout} 秒仍未完成，"
-                   "处理它的 worker 可能已失联。请重新提交",
-    })
+    return dataclasses.replace(job, state="queued", progress=0)
