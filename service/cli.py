@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
@@ -353,16 +352,7 @@ app.command("suggest")(cli_drafts.suggest)
 app.command("compliance")(cli_drafts.compliance)
 
 
-def _terminate(signum, frame) -> None:
-    # `timeout`, systemd and docker stop with SIGTERM: unwind like Ctrl-C, so that the
-    # LibreOffice we started is stopped and no temporary file is left.
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
-    try:
-        app()
-    except KeyboardInterrupt:
-        err.print("已中断，未完成的文件没有写入", style="bold red")
-        raise SystemExit(130) from None
+    from service.__main__ import main as entry
+
+    entry()
