@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import img2pdf
 import pikepdf
+from pypdf import PdfReader
 
 from service.convert import Converter
 from service.signing import Field, add_signature_fields, find_seal_fields
@@ -187,11 +189,40 @@ def _photos(data: DiagnosisInput, input_path: Path) -> tuple[list[Path], list[st
     return photos, missing
 
 
-def ledger_id(parts: list[Part]) -> str:
-    digest = hashlib.sha256()
+def ledger_id(parts: list[Part], input_path: Path) -> str:
+    """From the originals only: the same files give the same id on every run (the PDFs
+    LibreOffice writes differ run to run in their timestamps)."""
+    digest = hashlib.sha256(f"input:{_sha256(input_path.read_bytes())}\n".encode())
     for part in parts:
-        digest.update(f"{part.key}:{_sha256(part.pdf)}\n".encode())
+        for path in part.originals:
+            digest.update(f"{part.key}:{_sha256(path.read_bytes())}\n".encode())
     return "ZG-" + digest.hexdigest()[:10].upper()
+
+
+def _text_of(part: Part) -> str:
+    reader = PdfReader(io.BytesIO(part.pdf))
+    return "".join((page.extract_text() or "") for page in reader.pages)
+
+
+def ownership_problems(data: DiagnosisInput, parts: list[Part]) -> list[str]:
+    """Supplied documents that do not name this enterprise, or one file given twice."""
+    found = []
+    wanted = {re.sub(r"\s+", "", data.enterprise.name), data.enterprise.credit_code}
+    for part in parts:
+        if part.generated or part.key not in ("report", "cmmm", "lianghua"):
+            continue
+        text = re.sub(r"\s+", "", _text_of(part))
+        if not any(name in text for name in wanted):
+            found.append(f"{part.title}（{part.originals[0].name}）中找不到企业名称"
+                         f"“{data.enterprise.name}”或其统一社会信用代码，可能不是本企业的文件")
+    supplied = {}
+    for part in parts:
+        if part.key in ("cmmm", "lianghua"):
+            digest = _sha256(part.originals[0].read_bytes())
+            if digest in supplied:
+                found.append(f"{part.title}与{supplied[digest]}是同一个文件")
+            supplied[digest] = part.title
+    return found
 
 
 def _cover(data: DiagnosisInput, parts: list[Part], identifier: str, missing: list[str],
@@ -237,15 +268,18 @@ def build_ledger(data: DiagnosisInput, input_path: Path, out_dir: Path,
     notes: list[str] = []
     parts, missing = collect_parts(data, input_path, convert, report=report,
                                    cmmm=cmmm, lianghua=lianghua, scans=scans, notes=notes)
-    if missing and not draft:
+    foreign = ownership_problems(data, parts)
+    if (missing or foreign) and not draft:
         raise InputError(
-            [Problem("ledger.missing", "", "台账材料", item) for item in missing],
-            "台账材料不全，未生成正式台账（可加 --draft 生成草稿）",
+            [Problem("ledger.missing", "", "台账材料", f"缺少{item}") for item in missing]
+            + [Problem("ledger.foreign", "", "台账材料", item) for item in foreign],
+            "台账材料不全或有误，未生成正式台账（可加 --draft 生成草稿）",
         )
+    missing = missing + foreign
 
     for part in parts:
         part.pages = _page_count(part.pdf)
-    identifier = ledger_id(parts)
+    identifier = ledger_id(parts, input_path)
     cover = _cover(data, parts, identifier, missing, convert, draft)
 
     document = pikepdf.new()

@@ -23,10 +23,14 @@ PARTS = ["封面", "目录", "诊断报告", "智能制造能力成熟度评估�
 MM = 72 / 25.4
 
 
-def small_pdf(converter: Converter, title: str, pages: int) -> bytes:
+ENTERPRISE = "常州市澄曜示例精密机械有限公司"
+
+
+def small_pdf(converter: Converter, title: str, pages: int,
+              enterprise: str = ENTERPRISE) -> bytes:
     document = Document()
     for page in range(pages):
-        document.add_paragraph(f"{title} 第{page + 1}页")
+        document.add_paragraph(f"{enterprise} {title} 第{page + 1}页")
         if page < pages - 1:
             document.add_page_break()
     buffer = io.BytesIO()
@@ -159,8 +163,34 @@ def test_final_ledger_refuses_a_missing_assessment(materials):
                       "-o", str(out))
 
     assert result.returncode == 1
-    assert "两化融合评估报告（--lianghua）" in result.stderr
+    assert "缺少两化融合评估报告（--lianghua）" in result.stderr
     assert not list(out.glob("*.pdf"))
+
+
+def test_final_ledger_refuses_another_enterprises_assessment(materials):
+    other = materials["folder"] / "other.pdf"
+    with Converter() as converter:
+        other.write_bytes(small_pdf(converter, "两化融合评估报告", 1, "某某他厂有限公司"))
+    out = materials["folder"] / "foreign"
+
+    result = run_zgsz("ledger", str(materials["input"]), "--report",
+                      str(materials["report"]), "--cmmm", materials["args"][1],
+                      "--lianghua", str(other), "-o", str(out))
+
+    assert result.returncode == 1
+    assert "两化融合评估报告（other.pdf）中找不到企业名称" in result.stderr
+    assert not list(out.glob("*.pdf"))
+
+
+def test_ledger_id_is_the_same_for_the_same_files(ledger, materials):
+    manifest = json.loads(find_one(ledger, "清单", suffix=".json").read_text("utf-8"))
+    again = materials["folder"] / "again"
+
+    run_zgsz("ledger", str(materials["input"]), "--report", str(materials["report"]),
+             *materials["args"], "-o", str(again), check=True)
+
+    repeated = json.loads(find_one(again, "清单", suffix=".json").read_text("utf-8"))
+    assert repeated["ledger_id"] == manifest["ledger_id"]
 
 
 def test_draft_ledger_lists_what_is_missing_on_its_cover(materials):
