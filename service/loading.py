@@ -20,6 +20,7 @@ _MESSAGES = {
     "extra_forbidden": "不认识的字段（请检查拼写，或删除该字段）",
     "string_type": "应为文字",
     "string_too_short": "不能为空",
+    "string_too_long": "不能超过 {max_length} 个字符",
     "int_type": "应为整数",
     "int_parsing": "应为整数",
     "int_from_float": "应为整数，不能有小数",

@@ -28,6 +28,11 @@ SoftwareKind = Literal["研发设计类", "生产制造类", "经营管理类", 
 Deployment = Literal["本地部署", "私有云", "公有云", "混合云"]
 MakerLocation = Literal["境外", "外省", "本省"]
 
+# Names are printed in one line of a form: a longer one would push a one-page form
+# onto a second page.
+NAME_MAX = 60
+
+
 class _Model(BaseModel):
     # Unknown keys are refused so that a misspelt field is reported, not silently dropped.
     # Numbers are read as text where text is expected: a phone number typed without
@@ -37,10 +42,10 @@ class _Model(BaseModel):
 
 
 class Programme(_Model):
-    name: str = Field(title="项目名称", min_length=1)
+    name: str = Field(title="项目名称", min_length=1, max_length=NAME_MAX)
     district: str = Field(title="所属区县", min_length=1)
     year: int = Field(title="年度", ge=2000, le=2100)
-    bureau: str = Field(title="委托单位", min_length=1)
+    bureau: str = Field(title="委托单位", min_length=1, max_length=NAME_MAX)
 
 
 class TeamMember(_Model):
@@ -59,7 +64,7 @@ class Training(_Model):
 
 
 class Agency(_Model):
-    name: str = Field(title="诊断服务机构名称", min_length=1)
+    name: str = Field(title="诊断服务机构名称", min_length=1, max_length=NAME_MAX)
     team: list[TeamMember] = Field(title="诊断团队", min_length=1)
     trainings: list[Training] = Field(title="专题培训", default_factory=list)
 
@@ -93,9 +98,9 @@ class Software(_Model):
 
 
 class Enterprise(_Model):
-    name: str = Field(title="企业名称", min_length=1)
+    name: str = Field(title="企业名称", min_length=1, max_length=NAME_MAX)
     credit_code: str = Field(title="统一社会信用代码")
-    town: str = Field(title="所在镇（开发区）", min_length=1)
+    town: str = Field(title="所在镇（开发区）", min_length=1, max_length=NAME_MAX)
     industry: str = Field(title="所属行业", min_length=1)
     scale: str = Field(title="企业规模", min_length=1)
     employees: int = Field(title="员工人数", ge=0)
@@ -113,7 +118,7 @@ class Enterprise(_Model):
 
 
 class Attendee(_Model):
-    unit: str = Field(title="单位/部门", min_length=1)
+    unit: str = Field(title="单位/部门", min_length=1, max_length=NAME_MAX)
     name: str = Field(title="姓名", min_length=1)
     position: str = Field("", title="职位")
     phone: str = Field("", title="联系电话")
@@ -184,7 +189,7 @@ class Gap(_Model):
 
 
 class Project(_Model):
-    name: str = Field(title="项目名称", min_length=1)
+    name: str = Field(title="项目名称", min_length=1, max_length=NAME_MAX)
     scenarios: list[str] = Field(title="涉及场景", default_factory=list)
     investment: float = Field(title="投资估算（万元）", ge=0)
     months: int = Field(title="建设周期（月）", ge=1)

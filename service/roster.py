@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from service.credit_code import credit_code_problem, normalize_credit_code
 from service.errors import InputError, Problem
+from service.model import NAME_MAX
 from service.skeleton import Skeleton
 from service.uploads import inspect_office
 
@@ -238,6 +239,8 @@ def _read_row(number: int, values: dict[str, object],
     for column in COLUMNS:
         if column.required and column.key != "credit_code" and not text[column.key]:
             fail(column.key, "必填，但为空")
+        elif len(text.get(column.key, "")) > NAME_MAX:
+            fail(column.key, f"不能超过 {NAME_MAX} 个字符（表单中一行印不下）")
 
     code = ""
     try:

@@ -243,3 +243,14 @@ def test_control_character_no_document_can_hold_is_named(sample_data):
 
     assert problem.path == "enterprise.address"
     assert "U+0007" in problem.message and "U+FFFE" in problem.message
+
+
+def test_over_long_name_is_refused(sample_data):
+    sample_data["enterprise"]["name"] = "很长" * 40
+
+    with pytest.raises(InputError) as caught:
+        parse_input(sample_data)
+
+    [problem] = caught.value.problems
+    assert problem.path == "enterprise.name"
+    assert "不能超过 60 个字符" in problem.message
