@@ -27,6 +27,7 @@ from service.errors import ConvertError, DataError, InputError, Problem, ZgszErr
 from service.loading import load_input
 from service.model import DiagnosisInput
 from service.pipeline import VALIDATION_FILE, blank_forms, produce
+from service.render import file_stem
 from service.remote import run_remote
 from service.skeleton import load_skeleton
 
@@ -115,6 +116,7 @@ def report(
                   "可加 --draft 生成草稿。", style="bold red")
         _print_problems(exc.problems)
         err.print(f"详情见 {out_dir / VALIDATION_FILE}")
+        _warn_stale(out_dir, data)
         raise typer.Exit(EXIT_CHECKS_FAILED) from None
     except (ConvertError, DataError) as exc:
         _fail(exc)
@@ -130,6 +132,18 @@ def report(
         _print_problems(outcome.validation.problems)
     if not outcome.ok and not draft:
         raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _warn_stale(out_dir: Path, data: DiagnosisInput) -> None:
+    """Files of an earlier final run stay (nothing stored is deleted), but say so."""
+    stem = file_stem(data.enterprise.name)
+    stale = sorted(p.name for p in out_dir.glob(f"{stem}_*")
+                   if "_草稿" not in p.name and p.suffix in (".docx", ".pdf"))
+    if stale:
+        err.print(f"注意：{out_dir} 中仍有上次生成的正式文件（未删除，也未更新）：",
+                  style="yellow")
+        for name in stale:
+            err.print(f"  {name}", style="yellow", markup=False)
 
 
 def _known_template(name: str | None) -> str | None:

@@ -112,6 +112,9 @@ _PlainLoader.add_implicit_resolver(
 def read_data(path: Path) -> Any:
     """The raw YAML or JSON content of `path`; syntax errors become an InputError."""
     where = str(path)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json", ".txt", ""):
+        raise InputError([Problem("file.kind", "", where,
+                                  f"输入应为 .yaml 或 .json 文件，不是 {path.suffix} 文件")])
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
