@@ -120,6 +120,14 @@ def _fill(template: str | Path, context: dict) -> bytes:
 # ---------------------------------------------------------------- the report
 
 
+def _present_sections(data: DiagnosisInput, skeleton: Skeleton, drafts: dict) -> list:
+    """Every required section; an optional one only when it has something to show, so
+    that no heading stands over nothing."""
+    return [s for s in skeleton.ordered()
+            if s.required or s.table or s.figures or s.id in drafts
+            or data.report.sections.get(s.id, "").strip()]
+
+
 def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
                    draft_problems: list[str]) -> dict:
     catalogue = load_catalogue(skeleton.catalogue)
@@ -136,7 +144,7 @@ def report_context(data: DiagnosisInput, skeleton: Skeleton, *, draft: bool,
             "paragraphs": [{"text": text, "draft": s.id in drafts} for text in
                            paragraphs(drafts.get(s.id) or data.report.sections.get(s.id, ""))],
         }
-        for i, s in enumerate(skeleton.ordered(), start=1)
+        for i, s in enumerate(_present_sections(data, skeleton, drafts), start=1)
     ]
 
     given = {pick.id: pick.name for pick in data.report.scenarios if pick.name}
