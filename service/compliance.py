@@ -77,7 +77,24 @@ def check_folder(folder: Path) -> ComplianceResult:
     agency_checks = [c for name, items in by_agency.items()
                      for c in agency_rules(name, items)]
     enterprise_checks = [c for path, data in loaded for c in enterprise_rules(path, data)]
-    return ComplianceResult(agency_checks, unreadable + enterprise_checks)
+    return ComplianceResult(agency_checks,
+                            unreadable + duplicates(loaded) + enterprise_checks)
+
+
+def duplicates(loaded: list[tuple[Path, DiagnosisInput]]) -> list[Check]:
+    """One enterprise in several input files would be counted twice: name them."""
+    by_code: dict[str, list[tuple[Path, DiagnosisInput]]] = defaultdict(list)
+    for path, data in loaded:
+        by_code[data.enterprise.credit_code].append((path, data))
+    found = []
+    for code, items in by_code.items():
+        if len(items) > 1:
+            names = "、".join(path.name for path, _ in items)
+            _, data = items[0]
+            found.append(Check(data.agency.name, data.enterprise.name, names, "一企一份输入",
+                               "每家企业只有一份输入文件", f"{len(items)} 份", False,
+                               f"统一社会信用代码 {code} 出现在 {names} 中，请只保留一份"))
+    return found
 
 
 def agency_rules(agency: str, items: list[tuple[Path, DiagnosisInput]]) -> list[Check]:

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests.conftest import write_yaml
 from tests.helpers import EXAMPLES, pdf_text, run_zgsz, squeeze
+from tests.roster_data import credit_code
 
 AGENCY_A = "常州示例智能制造咨询服务有限公司"
 AGENCY_B = "江苏示例工业互联网服务有限公司"
@@ -45,6 +46,7 @@ def folder(tmp_path):
 
     second = copy.deepcopy(first)
     second["enterprise"]["name"] = SECOND_PLANT
+    second["enterprise"]["credit_code"] = credit_code(99)  # another enterprise
     second["visits"][1]["experts"] = second["visits"][1]["experts"][:1]
     write_yaml(inputs, second, "a2.yaml")
 
@@ -120,3 +122,19 @@ def test_compliant_agency_passes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "全部符合要求" in result.stdout
     assert shortfalls(load_workbook(tmp_path / "ok.xlsx")) == set()
+
+
+def test_one_enterprise_in_two_files_is_named(tmp_path):
+    import shutil
+
+    from service.compliance import check_folder
+    from tests.helpers import EXAMPLES
+
+    shutil.copy(EXAMPLES / "machining_parts.yaml", tmp_path / "a.yaml")
+    shutil.copy(EXAMPLES / "machining_parts.yaml", tmp_path / "b.yaml")
+
+    result = check_folder(tmp_path)
+
+    [duplicate] = [c for c in result.shortfalls if c.rule == "一企一份输入"]
+    assert duplicate.source == "a.yaml、b.yaml"
+    assert "请只保留一份" in duplicate.detail
