@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from service.auth import create_token  # noqa: E402
 from service.jobs import JobStore  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from workers.converter import office_processes  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 ZGSZ = Path(sys.executable).parent / "zgsz"
@@ -78,19 +79,6 @@ def stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def office_pids(pgid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            group = int(stat.read_text().rsplit(")", 1)[1].split()[2])
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if group == pgid and b"soffice.bin" in command:
-            found.append(int(stat.parent.name))
-    return found
-
-
 class Killer(threading.Thread):
     """SIGKILLs a worker child or a LibreOffice every few seconds, until told to stop."""
 
@@ -110,7 +98,7 @@ class Killer(threading.Thread):
             if self.rng.random() < 0.5:
                 self._kill([beat["pid"]], "worker")
             elif beat.get("converter_pid"):
-                self._kill(office_pids(beat["converter_pid"]), "libreoffice")
+                self._kill(office_processes(beat["converter_pid"], (b"soffice.bin",)), "libreoffice")
 
     def _kill(self, pids: list[int], kind: str) -> None:
         for pid in pids:

@@ -380,6 +380,32 @@ def build_report() -> None:
     _save(doc, "report.docx")
 
 
+# The sections' list tables: skeleton key, caption, headers, cells, loop, widths (mm).
+LOOP_TABLES = (
+    ("assessments", "两评估结果表", ["评估", "结果", "得分", "评估日期"],
+     ["{{ a.name }}", "{{ a.result }}", "{{ a.score }}", "{{ a.date }}"],
+     "a in assessment_rows", [52, 44, 26, 34]),
+    ("gaps", "能力短板清单", ["序号", "领域", "现状", "短板问题"],
+     ["{{ loop.index }}", "{{ g.area }}", "{{ g.current }}", "{{ g.problem }}"],
+     "g in report.gaps", [12, 28, 56, 60]),
+    ("scenarios", "推荐典型场景表（对照{{ catalogue_title }}）",
+     ["序号", "环节", "场景", "推荐理由"],
+     ["{{ loop.index }}", "{{ c.link }}", "{{ c.id }} {{ c.name }}", "{{ c.reason }}"],
+     "c in scenario_rows", [12, 26, 40, 78]),
+    ("projects", "改造项目计划表",
+     ["序号", "项目名称", "涉及场景", "投资估算（万元）", "周期（月）", "预期效益"],
+     ["{{ loop.index }}", "{{ p.name }}", "{{ p.scenario_text }}", "{{ p.investment }}",
+      "{{ p.months }}", "{{ p.benefit }}"],
+     "p in project_rows", [12, 30, 34, 18, 14, 48]),
+    ("vendors", "推荐服务商表", ["序号", "服务商名称", "服务领域", "推荐理由"],
+     ["{{ loop.index }}", "{{ v.name }}", "{{ v.field }}", "{{ v.reason }}"],
+     "v in report.vendors", [12, 44, 34, 66]),
+    ("benchmarks", "同行业国内对标标杆企业", ["序号", "标杆企业", "所在地区", "可借鉴之处"],
+     ["{{ loop.index }}", "{{ b.name }}", "{{ b.region }}", "{{ b.lesson }}"],
+     "b in report.benchmarks", [12, 44, 24, 76]),
+)
+
+
 def _section_tables(doc) -> None:
     """Each section's table, chosen by the skeleton's `table` key, before its text."""
     tag(doc, '{%p if s.table == "basic_info" %}')
@@ -408,45 +434,10 @@ def _section_tables(doc) -> None:
     para(doc)
     tag(doc, "{%p endif %}")
 
-    tag(doc, '{%p if s.table == "assessments" %}')
-    loop_table(doc, "两评估结果表", ["评估", "结果", "得分", "评估日期"],
-               ["{{ a.name }}", "{{ a.result }}", "{{ a.score }}", "{{ a.date }}"],
-               "a in assessment_rows", [52, 44, 26, 34])
-    tag(doc, "{%p endif %}")
-
-    tag(doc, '{%p if s.table == "gaps" %}')
-    loop_table(doc, "能力短板清单", ["序号", "领域", "现状", "短板问题"],
-               ["{{ loop.index }}", "{{ g.area }}", "{{ g.current }}", "{{ g.problem }}"],
-               "g in report.gaps", [12, 28, 56, 60])
-    tag(doc, "{%p endif %}")
-
-    tag(doc, '{%p if s.table == "scenarios" %}')
-    loop_table(doc, "推荐典型场景表（对照{{ catalogue_title }}）",
-               ["序号", "环节", "场景", "推荐理由"],
-               ["{{ loop.index }}", "{{ c.link }}", "{{ c.id }} {{ c.name }}",
-                "{{ c.reason }}"],
-               "c in scenario_rows", [12, 26, 40, 78])
-    tag(doc, "{%p endif %}")
-
-    tag(doc, '{%p if s.table == "projects" %}')
-    loop_table(doc, "改造项目计划表",
-               ["序号", "项目名称", "涉及场景", "投资估算（万元）", "周期（月）", "预期效益"],
-               ["{{ loop.index }}", "{{ p.name }}", "{{ p.scenario_text }}",
-                "{{ p.investment }}", "{{ p.months }}", "{{ p.benefit }}"],
-               "p in project_rows", [12, 30, 34, 18, 14, 48])
-    tag(doc, "{%p endif %}")
-
-    tag(doc, '{%p if s.table == "vendors" %}')
-    loop_table(doc, "推荐服务商表", ["序号", "服务商名称", "服务领域", "推荐理由"],
-               ["{{ loop.index }}", "{{ v.name }}", "{{ v.field }}", "{{ v.reason }}"],
-               "v in report.vendors", [12, 44, 34, 66])
-    tag(doc, "{%p endif %}")
-
-    tag(doc, '{%p if s.table == "benchmarks" %}')
-    loop_table(doc, "同行业国内对标标杆企业", ["序号", "标杆企业", "所在地区", "可借鉴之处"],
-               ["{{ loop.index }}", "{{ b.name }}", "{{ b.region }}", "{{ b.lesson }}"],
-               "b in report.benchmarks", [12, 44, 24, 76])
-    tag(doc, "{%p endif %}")
+    for key, caption, headers, cells, loop, widths in LOOP_TABLES:
+        tag(doc, f'{{%p if s.table == "{key}" %}}')
+        loop_table(doc, caption, headers, cells, loop, widths)
+        tag(doc, "{%p endif %}")
 
 
 def _figure(doc, image: str, caption: str) -> None:

@@ -84,12 +84,12 @@ class Supervisor:
         group = self._converter.pid
         if force and group:
             # A broken LibreOffice may not stop when asked; waiting costs seconds.
-            _kill_all(_office_processes(group))
+            _kill_all(office_processes(group))
         self._converter.stop()
         self._converter.conversions = 0
         # oosplash can outlive a stopped unoserver, holding a dead soffice.bin.
         if group:
-            _kill_all(_office_processes(group))
+            _kill_all(office_processes(group))
 
     def ready(self) -> None:
         """Dial LibreOffice before a job; restart it if it is silent or due."""
@@ -175,8 +175,10 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _office_processes(pgid: int) -> list[int]:
-    """Processes of group `pgid` that are unoserver or LibreOffice (pids get reused)."""
+def office_processes(pgid: int, names: tuple[bytes, ...] = (b"unoserver", b"soffice"),
+                     ) -> list[int]:
+    """Processes of group `pgid` whose command names one of `names` (pids get reused,
+    so the command is checked too)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -184,7 +186,7 @@ def _office_processes(pgid: int) -> list[int]:
             command = (stat.parent / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if group == pgid and (b"unoserver" in command or b"soffice" in command):
+        if group == pgid and any(name in command for name in names):
             found.append(int(stat.parent.name))
     return found
 
@@ -208,7 +210,7 @@ def sweep_orphans() -> None:
             orphan = json.loads(entry.read_text())
         except (OSError, ValueError):
             orphan = {}
-        _kill_all(_office_processes(orphan.get("pgid") or -1))
+        _kill_all(office_processes(orphan.get("pgid") or -1))
         if orphan.get("profile"):
             shutil.rmtree(orphan["profile"], ignore_errors=True)
         entry.unlink(missing_ok=True)
