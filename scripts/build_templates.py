@@ -317,6 +317,15 @@ def loop_table(doc, caption: str, headers: list[str], cells: list[str],
 # ---------------------------------------------------------------- the report
 
 
+def _cover_lines(doc, rows) -> None:
+    """A cover's centred “label：value” lines, then the page ends."""
+    for _ in range(4):
+        para(doc)
+    for label, value in rows:
+        para(doc, f"{label}：{value}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
+    page_break(doc)
+
+
 def build_report() -> None:
     doc = new_document()
     cover = doc.sections[0]
@@ -328,14 +337,10 @@ def build_report() -> None:
          face=SANS)
     para(doc)
     para(doc, "{{ title }}", "Title")
-    for _ in range(4):
-        para(doc)
-    for label, value in (("被诊断企业", "{{ enterprise.name }}"),
-                         ("诊断服务机构", "{{ agency.name }}"),
-                         ("委托单位", "{{ programme.bureau }}"),
-                         ("报告日期", "{{ report_date }}")):
-        para(doc, f"{label}：{value}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
-    page_break(doc)
+    _cover_lines(doc, (("被诊断企业", "{{ enterprise.name }}"),
+                       ("诊断服务机构", "{{ agency.name }}"),
+                       ("委托单位", "{{ programme.bureau }}"),
+                       ("报告日期", "{{ report_date }}")))
 
     para(doc, "目    录", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16, face=SANS)
     toc = para(doc)
@@ -704,16 +709,12 @@ def build_ledger_cover() -> None:
     para(doc)
     para(doc, "诊断服务台账", "Title")
     para(doc, "（一企一台账）", align=WD_ALIGN_PARAGRAPH.CENTER, size=16, face=SANS)
-    for _ in range(4):
-        para(doc)
-    for label, value in (("被诊断企业", "{{ enterprise.name }}"),
-                         ("统一社会信用代码", "{{ enterprise.credit_code }}"),
-                         ("诊断服务机构", "{{ agency.name }}"),
-                         ("委托单位", "{{ programme.bureau }}"),
-                         ("建档日期", "{{ ledger_date }}"),
-                         ("台账编号", "{{ ledger_id }}")):
-        para(doc, f"{label}：{value}", align=WD_ALIGN_PARAGRAPH.CENTER, size=14)
-    page_break(doc)
+    _cover_lines(doc, (("被诊断企业", "{{ enterprise.name }}"),
+                       ("统一社会信用代码", "{{ enterprise.credit_code }}"),
+                       ("诊断服务机构", "{{ agency.name }}"),
+                       ("委托单位", "{{ programme.bureau }}"),
+                       ("建档日期", "{{ ledger_date }}"),
+                       ("台账编号", "{{ ledger_id }}")))
 
     para(doc, "目    录", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16, face=SANS)
     para(doc)

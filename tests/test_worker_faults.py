@@ -13,6 +13,7 @@ from service.settings import Settings
 from tests import live_service
 from tests.live_service import LiveService, sample_input, wait_for_job, wait_ready
 from workers.app import REPORT_TASK, create_celery
+from workers.converter import office_processes
 
 POLL = 0.02
 
@@ -50,16 +51,7 @@ def _running(pid: int) -> bool:
 
 
 def _soffice_in_group(pgid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            command = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and b"soffice.bin" in command:
-            found.append(int(stat.parent.name))
-    return found
+    return office_processes(pgid, (b"soffice.bin",))
 
 
 def test_job_finishes_after_worker_process_killed(service):
