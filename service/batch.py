@@ -17,7 +17,7 @@ import re
 import time
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +25,18 @@ import pikepdf
 
 from service.convert import Converter
 from service.errors import ConvertError
+from service.odf_batch import (
+    PROTO_INDEX,
+    Prototype,
+    PrototypeError,
+    prototype_docx,
+    prototype_row,
+    read_prototype,
+)
 from service.render import blank_survey, file_stem, render_forms_batch, sign_in_sheet
 from service.roster import Roster, RosterRow, RowError
 from service.skeleton import Skeleton
-from service.store import write_all
+from service.store import Staging
 
 log = logging.getLogger("zgsz.batch")
 
@@ -113,6 +121,20 @@ def _form_label(forms: tuple[int, ...]) -> str:
                     else "、".join(map(str, forms)))
 
 
+def _prototype(skeleton: Skeleton, forms: tuple[int, ...], draft: bool,
+               converter) -> Prototype | None:
+    """The batch's pages as flat ODF, or None to render every chunk as DOCX instead."""
+    context = forms_context(prototype_row(), skeleton, PROTO_INDEX)
+    docx = prototype_docx(context, forms, draft=draft)
+    try:
+        return read_prototype(converter.convert(docx, "fodt", update_index=False), forms)
+    except PrototypeError as exc:
+        # Slower but the same pages: a LibreOffice that writes its ODF differently
+        # must not stop a batch.
+        log.warning("forms prototype unusable, converting DOCX chunks: %s", exc.message)
+        return None
+
+
 def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_dir: Path,
               converters: list[Converter], *, with_docx: bool = False,
               pad_even: bool = False, draft: bool = False, chunk_size: int = CHUNK_SIZE,
@@ -127,56 +149,80 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
     for converter in converters:
         idle.put(converter)
 
+    prototype = _prototype(skeleton, forms, draft, converters[0]) if rows else None
+
     def convert(indexes: list[int]) -> tuple[list[int], pikepdf.Pdf]:
-        docx = render_forms_batch([contexts[i] for i in indexes], forms, draft=draft)
+        if prototype:
+            document = prototype.document([(i, rows[i]) for i in indexes])
+        else:
+            document = render_forms_batch([contexts[i] for i in indexes], forms, draft=draft)
         converter = idle.get()
         try:
-            pdf = converter.to_pdf(docx, PDF_OPTIONS, update_index=False)
+            pdf = converter.convert(document, "pdf", PDF_OPTIONS, update_index=False)
         finally:
             idle.put(converter)
         return indexes, pikepdf.open(io.BytesIO(pdf))
 
-    files: dict[str, bytes] = {}
     merged = pikepdf.new()
     outline: list[tuple[str, int]] = []
     result = BatchResult(errors=list(roster.errors))
     label = _form_label(forms)
     done = 0
 
-    with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
-        # map keeps chunk order, so the merged file follows the roster.
-        for indexes, reader in pool.map(convert, chunks):
-            for index, pages in sorted(split(reader, indexes).items()):
-                row = rows[index]
-                seq = index + 1
-                name = f"{FOLDER}/{seq:04d}_{file_stem(row.name)}_{label}"
-                part = pikepdf.new()
-                part.pages.extend(reader.pages[pages.start:pages.stop])
-                files[f"{name}.pdf"] = _pdf_bytes(part)
+    # Files are staged as each chunk comes back, while LibreOffice works on the next,
+    # and put in place together at the end; the zip is written as they come too. One
+    # writer thread does the disk work, so waiting on fsync holds nothing else up.
+    with Staging(out_dir) as staging, ThreadPoolExecutor(max_workers=1) as writer:
+        with staging.open(ZIP_NAME) as handle, zipfile.ZipFile(handle, "w") as archive:
+            writes: list[Future] = []
 
-                outline.append((f"{seq:04d} {row.name}", len(merged.pages)))
-                merged.pages.extend(reader.pages[pages.start:pages.stop])
-                if pad_even and len(pages) % 2:
-                    merged.add_blank_page(page_size=A4_POINTS)
+            def store(name: str, content: bytes) -> None:
+                staging.add(name, content)
+                # PDF streams are compressed already; deflating them again costs time.
+                method = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
+                archive.writestr(name, content, compress_type=method)
 
-                entry = EnterpriseForms(seq, row, f"{name}.pdf", len(pages))
-                if with_docx:
-                    entry.docx_name = f"{name}.docx"
-                    files[entry.docx_name] = render_forms_batch(
-                        [contexts[index]], forms, draft=draft)
-                result.done.append(entry)
-            done += len(indexes)
-            if progress:
-                progress(done, len(rows))
+            def keep(name: str, content: bytes) -> None:
+                writes.append(writer.submit(store, name, content))
 
-    result.merged_pages = len(merged.pages)
-    if rows:
-        with merged.open_outline() as tree:
-            tree.root.extend(pikepdf.OutlineItem(title, page) for title, page in outline)
-        files[MERGED_NAME] = _pdf_bytes(merged)
-    files.update(_manifests(result, label))
-    files[ZIP_NAME] = _zip(files)
-    result.files = write_all(out_dir, files)
+            with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
+                # map keeps chunk order, so the merged file follows the roster.
+                for indexes, reader in pool.map(convert, chunks):
+                    for index, pages in sorted(split(reader, indexes).items()):
+                        row = rows[index]
+                        seq = index + 1
+                        name = f"{FOLDER}/{seq:04d}_{file_stem(row.name)}_{label}"
+                        part = pikepdf.new()
+                        part.pages.extend(reader.pages[pages.start:pages.stop])
+                        keep(f"{name}.pdf", _pdf_bytes(part))
+
+                        outline.append((f"{seq:04d} {row.name}", len(merged.pages)))
+                        merged.pages.extend(reader.pages[pages.start:pages.stop])
+                        if pad_even and len(pages) % 2:
+                            merged.add_blank_page(page_size=A4_POINTS)
+
+                        entry = EnterpriseForms(seq, row, f"{name}.pdf", len(pages))
+                        if with_docx:
+                            entry.docx_name = f"{name}.docx"
+                            keep(entry.docx_name, render_forms_batch(
+                                [contexts[index]], forms, draft=draft))
+                        result.done.append(entry)
+                    done += len(indexes)
+                    if progress:
+                        progress(done, len(rows))
+
+            result.merged_pages = len(merged.pages)
+            if rows:
+                with merged.open_outline() as tree:
+                    tree.root.extend(pikepdf.OutlineItem(title, page)
+                                     for title, page in outline)
+                keep(MERGED_NAME, _pdf_bytes(merged))
+            for name, content in _manifests(result, label).items():
+                keep(name, content)
+            for write in writes:
+                write.result()
+        result.files = staging.commit()
+
     result.seconds = time.monotonic() - started
     log.info("forms batch done: rows=%d errors=%d pages=%d in %.1fs", len(rows),
              len(result.errors), result.merged_pages, result.seconds)
@@ -212,13 +258,3 @@ def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
         "清单.csv": text.getvalue().encode("utf-8-sig"),
         "清单.json": json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"),
     }
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            # PDF streams are compressed already; deflating them again costs time only.
-            method = zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
-            archive.writestr(name, content, compress_type=method)
-    return buffer.getvalue()

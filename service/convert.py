@@ -30,6 +30,8 @@ STOP_GRACE = 2.0
 # call gives up a little later instead, and the caller restarts LibreOffice.
 CALL_GRACE = 5
 DEFAULT_START_TIMEOUT = 60
+# How each output format we ask for begins, to tell a real answer from an empty one.
+_SIGNATURES = {"pdf": b"%PDF", "fodt": b"<?xml"}
 
 
 def _env_seconds(name: str, default: int) -> int:
@@ -255,6 +257,13 @@ class Converter:
     def to_pdf(self, docx: bytes, filter_options: list[str] | None = None, *,
                update_index: bool = True) -> bytes:
         """The PDF of a DOCX; `update_index` refreshes the table of contents first."""
+        return self.convert(docx, "pdf", filter_options, update_index=update_index)
+
+    def convert(self, document: bytes, to: str = "pdf",
+                filter_options: list[str] | None = None, *,
+                update_index: bool = True) -> bytes:
+        """A document (any format LibreOffice detects) in the format named by its file
+        extension `to`, such as "pdf" or "fodt"."""
         if self._process is None and not self._external:
             self.start()
         if not self.alive:
@@ -267,9 +276,9 @@ class Converter:
         try:
             # unoserver's own client dials `info` first and sleeps 10 s between five
             # tries when the server is gone; a dead converter must fail at once here.
-            answer = proxy.convert(None, docx, None, "pdf", None, filter_options or [],
+            answer = proxy.convert(None, document, None, to, None, filter_options or [],
                                    update_index, None, None)
-            pdf = answer.data if answer is not None else b""
+            result = answer.data if answer is not None else b""
         except TimeoutError as exc:
             raise ConvertError(
                 f"LibreOffice 转换超时：{self.conversion_timeout} 秒内未完成"
@@ -277,11 +286,12 @@ class Converter:
         except (OSError, xmlrpc.client.Error) as exc:
             raise ConvertError(f"LibreOffice 转换失败：{exc}", transient=True) from exc
 
-        if not pdf or not pdf.startswith(b"%PDF"):
-            raise ConvertError("LibreOffice 未返回有效的 PDF", transient=True)
+        if not result.startswith(_SIGNATURES.get(to, b"")) or not result:
+            raise ConvertError(f"LibreOffice 未返回有效的 {to.upper()} 文件", transient=True)
         self.conversions += 1
-        log.debug("converted %d bytes in %.2fs", len(docx), time.monotonic() - started)
-        return pdf
+        log.debug("converted %d bytes to %s in %.2fs", len(document), to,
+                  time.monotonic() - started)
+        return result
 
 
 def start_all(converters: list[Converter]) -> None:

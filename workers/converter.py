@@ -102,9 +102,16 @@ class Supervisor:
                 self.restart("not answering", force=True)
 
     def to_pdf(self, docx: bytes) -> bytes:
+        return self.convert(docx)
+
+    def convert(self, document: bytes, to: str = "pdf",
+                filter_options: list[str] | None = None, *,
+                update_index: bool = True) -> bytes:
+        """As service.convert.Converter.convert, restarting LibreOffice on failure."""
         with self._lock:
             try:
-                return self._converter.to_pdf(docx)
+                return self._converter.convert(document, to, filter_options,
+                                               update_index=update_index)
             except ConvertError:
                 # Whatever broke it, the retry should find a fresh LibreOffice.
                 log.warning("conversion failed; restarting LibreOffice")
