@@ -105,7 +105,24 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip().strip("\u3000").strip()
+    return _one_line(str(value).strip().strip("\u3000").strip())
+
+
+_LINE_BREAK = re.compile(r"\s*[\r\n\t\v\f]\s*")
+
+
+def _one_line(text: str) -> str:
+    """A cell typed over several lines (Alt+Enter) read as one: the break goes between
+    Chinese characters and becomes a space between other words."""
+    def join(match: re.Match) -> str:
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        return "" if _wide(before) and _wide(after) else " "
+
+    return _LINE_BREAK.sub(join, text)
+
+
+def _wide(char: str) -> bool:
+    return bool(char) and ("\u2e80" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef")
 
 
 _DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")

@@ -76,6 +76,20 @@ def test_title_rows_blank_rows_and_spaces(tmp_path):
     assert roster.rows[0].credit_code == first[1]
 
 
+def test_cells_typed_over_several_lines_read_as_one(tmp_path):
+    rows = [enterprise_row(1), enterprise_row(2)]
+    rows[0][0] = "常州市测试\n精密机械有限公司"
+    rows[1][0] = "常州 ABC\r\nPrecision  Co., Ltd."
+    rows[1][3] = "常州示例\t智能制造咨询服务有限公司"
+
+    roster = read_roster(save(tmp_path, [HEADERS, *rows]), SKELETON)
+
+    assert roster.errors == []
+    assert [r.name for r in roster.rows] == ["常州市测试精密机械有限公司",
+                                             "常州 ABC Precision  Co., Ltd."]
+    assert roster.rows[1].agency == "常州示例智能制造咨询服务有限公司"
+
+
 def test_full_width_lower_case_credit_code(tmp_path):
     row = enterprise_row(1)
     code = row[1]
