@@ -13,6 +13,7 @@ from service.batch import CHUNK_SIZE, MERGED_NAME, run_forms
 from service.cli_common import err, out, writable_folder
 from service.convert import Converter, start_all
 from service.errors import ConvertError, DataError, InputError
+from service.forms_jobs import parse_forms
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
 
@@ -34,11 +35,8 @@ def roster_template(
 
 
 def _parse_forms(text: str) -> tuple[int, ...]:
-    try:
-        forms = tuple(sorted({int(part) for part in text.replace("，", ",").split(",")}))
-    except ValueError:
-        forms = ()
-    if not forms or any(f not in (1, 2, 3) for f in forms):
+    forms = parse_forms(text)
+    if forms is None:
         raise typer.BadParameter(f"“{text}”无效，应为 1、2、3 中的一个或几个，如 1,2,3")
     return forms
 

@@ -2,7 +2,8 @@
 
 Keys, all under the queue name so that two deployments may share one Redis:
 
-    <queue>:job:<id>           hash: state, progress, times, validation, error, files
+    <queue>:job:<id>           hash: kind, state, progress, times, validation, batch,
+                               error, files
     <queue>:idempotency:<key>  the job first submitted with that Idempotency-Key
     <queue>:worker:<name>      a worker process's heartbeat (JSON), expiring by itself
     <queue>:token:<sha256>     hash: an API token's institution and role (service.auth)
@@ -31,7 +32,7 @@ from service.settings import Settings
 State = Literal["queued", "running", "succeeded", "failed"]
 FINAL_STATES = ("succeeded", "failed")
 JOB_ID = re.compile(r"[0-9a-f]{32}")
-JSON_FIELDS = ("formats", "validation", "error", "files")
+JSON_FIELDS = ("formats", "validation", "error", "files", "batch")
 REDIS_RETRY_AFTER = 10
 
 
@@ -56,6 +57,9 @@ class Job:
     fingerprint: str = ""
     worker_pid: int | None = None
     owner: str = ""
+    kind: str = "report"
+    # A forms job: its options, the roster's row errors, and once done what was made.
+    batch: dict | None = None
 
     @classmethod
     def from_hash(cls, job_id: str, raw: dict[str, str]) -> Job:

@@ -55,6 +55,8 @@ def _requests(job: dict) -> dict[tuple[str, str], tuple[str, str, dict]]:
     file_name = job["files"][0]["name"]
     return {
         ("POST", "/v1/jobs"): ("POST", "/v1/jobs", {"json": {"input": sample_input()}}),
+        ("POST", "/v1/jobs/forms"): ("POST", "/v1/jobs/forms", {"files": {
+            "roster": ("名单.csv", "企业名称,统一社会信用代码\n".encode(), "text/csv")}}),
         ("GET", "/v1/jobs/{job_id}"): ("GET", f"/v1/jobs/{job['id']}", {}),
         ("GET", "/v1/jobs/{job_id}/files/{name}"):
             ("GET", f"/v1/jobs/{job['id']}/files/{quote(file_name)}", {}),

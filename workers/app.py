@@ -15,6 +15,7 @@ from service.settings import Settings, get_settings
 from workers import logs
 
 REPORT_TASK = "zgsz.report"
+FORMS_TASK = "zgsz.forms"
 
 
 def create_celery(settings: Settings) -> Celery:

@@ -1,9 +1,13 @@
-"""The report job: one enterprise's input -> its files in storage_dir/<job id>/.
+"""The jobs: files in storage_dir/<job id>/, made by the worker's supervised LibreOffice.
 
-A thin call into service.pipeline.produce. The job hash in Redis (service.jobs) carries
-the state the API reports. Only transient conversion errors are retried, with doubling
-back-off and jitter; anything else fails the job at once, with a Chinese message that
-says what to do.
+    report   one enterprise's input -> its report and attachments 1-3
+             (a thin call into service.pipeline.produce)
+    forms    a roster read by the API -> attachments 1-3 of every enterprise, merged
+             print file, manifests and zip (service.batch.run_forms)
+
+The job hash in Redis (service.jobs) carries the state the API reports. Only transient
+conversion errors are retried, with doubling back-off and jitter; anything else fails
+the job at once, with a Chinese message that says what to do.
 """
 
 from __future__ import annotations
@@ -14,20 +18,25 @@ import logging
 import os
 import random
 import shutil
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from billiard.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery import Task
 
+from service import forms_jobs
+from service.batch import BatchResult, run_forms
 from service.errors import ConvertError, DataError, InputError, Problem, UnavailableError
-from service.jobs import FINAL_STATES, JobStore, now
+from service.jobs import FINAL_STATES, Job, JobStore, now
 from service.loading import parse_input
 from service.pipeline import VALIDATION_FILE, Outcome, produce
 from service.redact import private_values
 from service.retention import maybe_purge
 from service.settings import DOCUMENTS_PER_JOB, get_settings
-from workers.app import REPORT_TASK, app
+from service.skeleton import load_skeleton
+from workers.app import FORMS_TASK, REPORT_TASK, app
 from workers.converter import Supervisor, supervisor
 from workers.logs import job_context
 
@@ -100,8 +109,28 @@ def _purge_quietly() -> None:
         log.warning("retention purge skipped: %s", exc)
 
 
+@app.task(bind=True, base=JobTask, name=FORMS_TASK)
+def forms(self: Task, job_id: str, roster: dict, options: dict) -> None:
+    with job_context(job_id, forms_jobs.private_values(roster)):
+        attempt(self, job_id, lambda job: _run_forms(job_id, roster, options),
+                _forms_succeeded)
+    _purge_quietly()
+
+
 def run(task: Task, job_id: str, data: dict, *, draft: bool,
         formats: list[str]) -> None:
+    attempt(task, job_id,
+            lambda job: _produce(job_id, data, draft=draft, pdf="pdf" in formats),
+            lambda job, outcome: _succeed(job_id, outcome, formats))
+
+
+Made = TypeVar("Made")
+
+
+def attempt(task: Task, job_id: str, make: Callable[[Job], Made],
+            succeed: Callable[[Job, Made], None]) -> None:
+    """One try at a job: `make` its files, then `succeed` records them. Whatever `make`
+    raises ends as the job's error (or a retry, for a transient conversion error)."""
     store = job_store()
     job = store.get(job_id)
     if job is None:
@@ -114,7 +143,7 @@ def run(task: Task, job_id: str, data: dict, *, draft: bool,
 
     store.start(job_id, progress=5, worker_pid=os.getpid(), converting=False)
     try:
-        outcome = _produce(job_id, data, draft=draft, pdf="pdf" in formats)
+        made = make(job)
     except ConvertError as exc:
         _convert_failed(task, job_id, exc)
     except InputError as exc:
@@ -129,7 +158,7 @@ def run(task: Task, job_id: str, data: dict, *, draft: bool,
     except OSError as exc:
         _storage_failed(job_id, exc)
     else:
-        _succeed(job_id, outcome, formats)
+        succeed(job, made)
 
 
 def _produce(job_id: str, data: dict, *, draft: bool, pdf: bool) -> Outcome:
@@ -186,10 +215,58 @@ def _succeed(job_id: str, outcome: Outcome, formats: list[str]) -> None:
                        validation=validation, converting=False)
 
 
-def _describe(path: Path) -> dict:
+def _run_forms(job_id: str, message: dict, options: dict) -> BatchResult:
+    roster = forms_jobs.roster_from_message(message)
+    skeleton = load_skeleton(options["skeleton"])
+    supervisor().ready()
+    store = job_store()
+
+    def progress(done: int, total: int) -> None:
+        store.update(job_id, progress=forms_jobs.progress_percent(done, total))
+
+    return run_forms(
+        roster, skeleton, tuple(options["forms"]), get_settings().storage_dir / job_id,
+        [_Converting(supervisor(), store, job_id)], with_docx=options["docx"],
+        pad_even=options["pad_even"], draft=options["draft"],
+        chunk_size=forms_jobs.chunk_size(len(roster.rows)), progress=progress)
+
+
+def _forms_succeeded(job: Job, result: BatchResult) -> None:
+    folder = get_settings().storage_dir / job.id
+    # The print file, zip and manifests first, then each enterprise's files in order.
+    names = sorted((p.relative_to(folder).as_posix() for p in result.files),
+                   key=lambda name: ("/" in name, name))
+    batch = {**(job.batch or {}), "succeeded": len(result.done),
+             "merged_pages": result.merged_pages}
+    job_store().update(job.id, state="succeeded", progress=100, finished_at=now(),
+                       files=[_describe(folder / name, name) for name in names],
+                       batch=batch, converting=False)
+    log.info("forms job done: %d enterprises, %d rows with errors", len(result.done),
+             batch.get("failed_rows", 0))
+
+
+def _describe(path: Path, name: str | None = None) -> dict:
     content = path.read_bytes()
-    return {"name": path.name, "size": len(content),
+    return {"name": name or path.name, "size": len(content),
             "sha256": hashlib.sha256(content).hexdigest()}
+
+
+class _Converting:
+    """run_forms' converter: the supervised LibreOffice, its calls marked in the job
+    record (`converting`), as the report job's are."""
+
+    def __init__(self, converter: Supervisor, store: JobStore, job_id: str):
+        self._converter, self._store, self._job_id = converter, store, job_id
+
+    def convert(self, document: bytes, to: str = "pdf",
+                filter_options: list[str] | None = None, *,
+                update_index: bool = True) -> bytes:
+        self._store.update(self._job_id, converting=True)
+        try:
+            return self._converter.convert(document, to, filter_options,
+                                           update_index=update_index)
+        finally:
+            self._store.update(self._job_id, converting=False)
 
 
 class _Progress:

@@ -2,7 +2,8 @@
 
     InputError, invalid request       422  every problem listed, with path and label
     ApiError                          its own status (401 no token, 404 unknown or
-                                      someone else's job, 409, 400, 413)
+                                      someone else's job, 409, 400, 413, 422 a
+                                      roster that cannot be read)
     QueueFullError                    429  with Retry-After
     UnavailableError, ConvertError    503  with Retry-After: Redis, worker, LibreOffice
     DataError                         500  a data file of ours is broken
@@ -32,7 +33,10 @@ log = logging.getLogger("zgsz.api")
 
 CONVERTER_RETRY_AFTER = 30
 
-_REQUEST_LABELS = {"input": "诊断输入", "draft": "草稿", "formats": "输出格式"}
+_REQUEST_LABELS = {"input": "诊断输入", "draft": "草稿", "formats": "输出格式",
+                   # POST /v1/jobs/forms (a form, not JSON)
+                   "roster": "企业名单文件", "forms": "附件", "pad_even": "补足偶数页",
+                   "docx": "Word 文件", "skeleton": "报告骨架"}
 _REQUEST_MESSAGES = {
     "missing": "必填，但未填写",
     "extra_forbidden": "不认识的字段（可用：input、draft、formats）",
@@ -49,10 +53,12 @@ _REQUEST_MESSAGES = {
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, *,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None,
+                 problems: list[Problem] | None = None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers
+        self.problems = problems
 
 
 def body(code: str, message: str, *, retryable: bool = False,
@@ -110,7 +116,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        answer = _answer(exc.status, body(exc.code, exc.message))
+        answer = _answer(exc.status, body(exc.code, exc.message, problems=exc.problems))
         answer.headers.update(exc.headers or {})
         return answer
 

@@ -32,7 +32,7 @@ RETRY_AFTER = 30
 IdempotencyKey = Annotated[str | None, Header(
     max_length=200, description="幂等键：同一个键重复提交只会得到同一个任务")]
 
-_ERRORS = {
+ERRORS = {
     404: {"model": ErrorOut, "description": "任务或文件不存在（或不属于本机构）"},
     409: {"model": ErrorOut, "description": "同一个幂等键配了不同的请求体"},
     422: {"model": ErrorOut, "description": "输入有误或校验未通过，列出全部问题"},
@@ -42,7 +42,7 @@ _ERRORS = {
 
 
 @router.post("", status_code=202, response_model=JobOut,
-             responses={k: _ERRORS[k] for k in (409, 422, 429, 503)})
+             responses={k: ERRORS[k] for k in (409, 422, 429, 503)})
 def submit_job(payload: JobRequest, request: Request, response: Response,
                store: StoreDep, settings: SettingsDep, queue: QueueDep,
                who: PrincipalDep, idempotency_key: IdempotencyKey = None) -> JobOut:
@@ -69,9 +69,9 @@ def submit_job(payload: JobRequest, request: Request, response: Response,
     if idempotency_key:
         idempotency_key = f"{who.scope}:{idempotency_key}"
     if idempotency_key and (earlier := store.idempotent_job(idempotency_key)):
-        return _replay(store, earlier, fingerprint, request, response, who)
+        return replay(store, earlier, fingerprint, request, response, who)
 
-    _admit(store, settings, pdf="pdf" in payload.formats)
+    admit(store, settings, pdf="pdf" in payload.formats)
     job_id = uuid.uuid4().hex
     store.create(job_id, draft=payload.draft, formats=payload.formats,
                  validation=validation.as_dict(), fingerprint=fingerprint,
@@ -80,42 +80,49 @@ def submit_job(payload: JobRequest, request: Request, response: Response,
         owner = store.claim_idempotency_key(idempotency_key, job_id)
         if owner != job_id:  # another request with this key won the race
             store.delete(job_id)
-            return _replay(store, owner, fingerprint, request, response, who)
+            return replay(store, owner, fingerprint, request, response, who)
 
-    _enqueue(queue, store, settings, job_id, payload, idempotency_key)
-    job = _find(store, job_id, who)
-    response.headers["Location"] = _job_url(request, job_id)
+    args = [job_id, payload.input.model_dump(mode="json"), payload.draft,
+            payload.formats]
+    enqueue(queue, store, settings, job_id, REPORT_TASK, args, idempotency_key)
+    job = find_job(store, job_id, who)
+    response.headers["Location"] = job_url(request, job_id)
     return job_out(job, request)
 
 
-@router.get("/{job_id}", response_model=JobOut, responses={404: _ERRORS[404]})
+@router.get("/{job_id}", response_model=JobOut, responses={404: ERRORS[404]})
 def get_job(job_id: str, request: Request, store: StoreDep,
             settings: SettingsDep, who: PrincipalDep) -> JobOut:
     """任务的状态、进度、校验结果、失败原因，及成功后可下载的文件（含大小与 SHA-256）。
 
     `state`：queued 排队中，running 处理中，succeeded 成功，failed 失败（见 `error`，
-    其中 `retryable` 说明稍后重新提交是否可能成功）。
+    其中 `retryable` 说明稍后重新提交是否可能成功）。`kind` 为 forms 的批量表单任务另有
+    `batch`：有问题的行（行号、列名、原因）、成功的企业数与打印版页数。
     """
-    job = _requeued_if_overdue(_find(store, job_id, who), settings)
+    job = _requeued_if_overdue(find_job(store, job_id, who), settings)
     return job_out(job, request)
 
 
 @router.get("/{job_id}/files/{name:path}", response_class=FileResponse,
             responses={200: {"description": "文件内容", "content": {
-                                 "application/pdf": {}, "application/json": {}}},
-                       400: {"model": ErrorOut, "description": "文件名含路径分隔符"},
-                       404: _ERRORS[404]})
+                                 "application/pdf": {}, "application/json": {},
+                                 "application/zip": {}, "text/csv": {}}},
+                       400: {"model": ErrorOut,
+                             "description": "文件名含 ..、反斜杠或控制字符"},
+                       404: ERRORS[404]})
 def download_file(job_id: str, name: str, store: StoreDep,
                   settings: SettingsDep, who: PrincipalDep) -> FileResponse:
-    """下载任务的一个文件；`name` 取自任务的 `files` 列表（需 URL 编码）。
+    """下载任务的一个文件；`name` 取自任务的 `files` 列表（需 URL 编码），也可直接用其中的
+    `url`。批量表单任务中每家企业的文件在子目录中，名称形如 `分企业/0001_企业名称_附件1-3.pdf`。
 
     `Content-Disposition` 同时给出中文文件名（`filename*=UTF-8''…`）与供旧客户端使用的
     ASCII 文件名；`ETag` 为文件的 SHA-256。
     """
     if unsafe(name):
         raise ApiError(400, "file.bad_name",
-                       "文件名（name）不能包含路径分隔符（/ 或 \\）或控制字符，也不能是 . 或 ..")
-    job = _find(store, job_id, who)
+                       "文件名（name）须取自任务的 files 列表：不能含反斜杠（\\）、控制字符"
+                       "或 . 与 ..，至多一层目录（如 分企业/文件名）")
+    job = find_job(store, job_id, who)
     entry = next((f for f in job.files if f["name"] == name), None)
     folder = settings.storage_dir / job.id
     path = folder / name
@@ -128,18 +135,18 @@ def download_file(job_id: str, name: str, store: StoreDep,
 
 
 def job_out(job: Job, request: Request) -> JobOut:
-    url = _job_url(request, job.id)
+    url = job_url(request, job.id)
     files = [{**f, "url": f"{url}/files/{quote(f['name'])}"} for f in job.files]
     fields = {f.name: getattr(job, f.name) for f in dataclasses.fields(Job)
               if f.name not in ("fingerprint", "worker_pid")}
     return JobOut(**{**fields, "url": url, "files": files})
 
 
-def _job_url(request: Request, job_id: str) -> str:
+def job_url(request: Request, job_id: str) -> str:
     return str(request.url_for("get_job", job_id=job_id))
 
 
-def _find(store: JobStore, job_id: str, who: Principal) -> Job:
+def find_job(store: JobStore, job_id: str, who: Principal) -> Job:
     job = store.get(job_id) if JOB_ID.fullmatch(job_id) else None
     # Another institution's job answers exactly as a missing one: its existence is
     # theirs to know.
@@ -149,18 +156,18 @@ def _find(store: JobStore, job_id: str, who: Principal) -> Job:
     return job
 
 
-def _replay(store: JobStore, job_id: str, fingerprint: str, request: Request,
+def replay(store: JobStore, job_id: str, fingerprint: str, request: Request,
             response: Response, who: Principal) -> JobOut:
-    job = _find(store, job_id, who)
+    job = find_job(store, job_id, who)
     if job.fingerprint != fingerprint:
         raise ApiError(409, "idempotency.conflict", "此 Idempotency-Key 已用于另一份"
                                                     "不同的请求；提交新内容请换一个键")
     response.headers["Idempotent-Replayed"] = "true"
-    response.headers["Location"] = _job_url(request, job_id)
+    response.headers["Location"] = job_url(request, job_id)
     return job_out(job, request)
 
 
-def _admit(store: JobStore, settings: Settings, *, pdf: bool) -> None:
+def admit(store: JobStore, settings: Settings, *, pdf: bool) -> None:
     """Refuse now what nobody could do soon, rather than let it wait in the queue."""
     workers = store.heartbeats()
     if not workers:
@@ -175,12 +182,10 @@ def _admit(store: JobStore, settings: Settings, *, pdf: bool) -> None:
                              retry_after=RETRY_AFTER)
 
 
-def _enqueue(queue, store: JobStore, settings: Settings, job_id: str,
-             payload: JobRequest, idempotency_key: str | None) -> None:
-    args = [job_id, payload.input.model_dump(mode="json"), payload.draft,
-            payload.formats]
+def enqueue(queue, store: JobStore, settings: Settings, job_id: str, task: str,
+            args: list, idempotency_key: str | None) -> None:
     try:
-        queue.send_task(REPORT_TASK, args=args, task_id=job_id, queue=settings.queue)
+        queue.send_task(task, args=args, task_id=job_id, queue=settings.queue)
     except (OperationalError, OSError) as exc:
         store.delete(job_id)
         if idempotency_key:

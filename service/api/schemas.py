@@ -49,9 +49,33 @@ class FileOut(BaseModel):
     url: str
 
 
+class RowErrorOut(BaseModel):
+    row: int = Field(description="行号（Excel 中看到的行号）")
+    column: str = Field(description="列名（表头），如 统一社会信用代码")
+    message: str = Field(description="中文说明")
+    enterprise: str = Field("", description="该行的企业名称（如有）")
+
+
+class BatchOut(BaseModel):
+    forms: list[int] = Field(description="生成的附件：1 签到表、2 诊断服务确认单、"
+                                         "3 满意度调查表")
+    pad_even: bool = Field(description="打印版中每家企业是否补足偶数页")
+    docx: bool = Field(description="是否另出每家企业的 Word 文件")
+    skeleton: str = Field(description="报告骨架编号")
+    enterprises: int = Field(description="名单中可以生成的企业数")
+    failed_rows: int = Field(description="有问题、不生成的行数")
+    row_errors: list[RowErrorOut] = Field(
+        description="有问题的行：行号、列名与原因（一行可有多项）；提交时即有")
+    succeeded: int | None = Field(None, description="已生成表单的企业数（完成后才有）")
+    merged_pages: int | None = Field(None, description="合并打印版的页数（完成后才有）")
+
+
 class JobOut(BaseModel):
     id: str
     url: str = Field(description="本任务的查询地址")
+    kind: Literal["report", "forms"] = Field(
+        "report", description="report 一家企业的诊断报告与附件1-3 / "
+                              "forms 按名单批量生成的附件1-3")
     state: State = Field(description="queued 排队中 / running 处理中 / "
                                      "succeeded 成功 / failed 失败")
     progress: int = Field(ge=0, le=100, description="进度百分比")
@@ -65,6 +89,8 @@ class JobOut(BaseModel):
     validation: dict | None = Field(
         None, description="校验结果：提交时即有，完成后加上 PDF 检查（pdf_checks）")
     error: ErrorOut | None = Field(None, description="失败原因（state 为 failed 时）")
+    batch: BatchOut | None = Field(
+        None, description="批量表单任务（kind 为 forms）的选项、有问题的行与结果")
     files: list[FileOut] = Field(default_factory=list, description="成功后可下载的文件")
 
 
