@@ -42,11 +42,12 @@ log = logging.getLogger("zgsz.batch")
 
 CHUNK_SIZE = 100
 PDF_OPTIONS = ["ExportBookmarksToPDFDestination=true"]
-MARKER = re.compile(r"^/?zgsz(\d+)f\d")
+MARKER = re.compile(r"^/?zgsz(\d+)f(\d)")
 MERGED_NAME = "全部表单_打印版.pdf"
 ZIP_NAME = "全部文件.zip"
 FOLDER = "分企业"
 A4_POINTS = (595.28, 841.89)
+SHARED_FORM = 2
 
 
 @dataclass
@@ -84,17 +85,26 @@ def forms_context(row: RosterRow, skeleton: Skeleton, index: int) -> dict:
     }
 
 
-def page_starts(pdf: pikepdf.Pdf) -> dict[int, int]:
-    """Enterprise index -> its first page, read from the named destinations."""
+def form_starts(pdf: pikepdf.Pdf) -> dict[tuple[int, int], int]:
+    """(enterprise index, form) -> the form's first page, read from the named
+    destinations."""
     page_number = {page.objgen: i for i, page in enumerate(pdf.pages)}
     destinations = pdf.Root.get("/Dests") or {}
-    starts: dict[int, int] = {}
+    starts: dict[tuple[int, int], int] = {}
     for name, destination in destinations.items():
         match = MARKER.match(str(name))
         if match:
             page = page_number[destination[0].objgen]
-            index = int(match.group(1))
-            starts[index] = min(page, starts.get(index, page))
+            key = (int(match.group(1)), int(match.group(2)))
+            starts[key] = min(page, starts.get(key, page))
+    return starts
+
+
+def page_starts(pdf: pikepdf.Pdf) -> dict[int, int]:
+    """Enterprise index -> its first page."""
+    starts: dict[int, int] = {}
+    for (index, _), page in form_starts(pdf).items():
+        starts[index] = min(page, starts.get(index, page))
     return starts
 
 
@@ -150,18 +160,44 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
         idle.put(converter)
 
     prototype = _prototype(skeleton, forms, draft, converters[0]) if rows else None
+    # The confirmation form names only the agency: with the prototype, each agency's
+    # is laid out once and its pages shared by all the agency's enterprises.
+    shared = SHARED_FORM in forms and len(forms) > 1 and prototype is not None
+    own_forms = tuple(f for f in forms if not (shared and f == SHARED_FORM))
+    agencies = sorted({row.agency for row in rows}) if shared else []
 
-    def convert(indexes: list[int]) -> tuple[list[int], pikepdf.Pdf]:
-        if prototype:
-            document = prototype.document([(i, rows[i]) for i in indexes])
-        else:
-            document = render_forms_batch([contexts[i] for i in indexes], forms, draft=draft)
+    def to_pdf(document: bytes) -> pikepdf.Pdf:
         converter = idle.get()
         try:
             pdf = converter.convert(document, "pdf", PDF_OPTIONS, update_index=False)
         finally:
             idle.put(converter)
-        return indexes, pikepdf.open(io.BytesIO(pdf))
+        return pikepdf.open(io.BytesIO(pdf))
+
+    def convert(indexes: list[int]) -> tuple[list[int], pikepdf.Pdf]:
+        if prototype:
+            document = prototype.document([(i, rows[i]) for i in indexes], own_forms)
+        else:
+            document = render_forms_batch([contexts[i] for i in indexes], forms, draft=draft)
+        return indexes, to_pdf(document)
+
+    def agency_pages() -> tuple[pikepdf.Pdf, dict[str, list[pikepdf.Page]]]:
+        """Each agency's confirmation-form pages, and the PDF that must outlive them."""
+        named = [(k, RosterRow(0, "", "", "", agency)) for k, agency in enumerate(agencies)]
+        reader = to_pdf(prototype.document(named, (SHARED_FORM,)))
+        ranges = split(reader, [k for k, _ in named])
+        return reader, {agency: list(reader.pages[ranges[k].start:ranges[k].stop])
+                        for k, agency in enumerate(agencies)}
+
+    def pages_of(index: int, reader: pikepdf.Pdf, pages: range,
+                 starts: dict[tuple[int, int], int],
+                 shared_pages: dict[str, list[pikepdf.Page]]) -> list[pikepdf.Page]:
+        own = list(reader.pages[pages.start:pages.stop])
+        if not shared:
+            return own
+        # The forms keep their order: the confirmation form goes before the survey.
+        at = starts[(index, 3)] - pages.start if 3 in forms else len(own)
+        return own[:at] + shared_pages[rows[index].agency] + own[at:]
 
     merged = pikepdf.new()
     outline: list[tuple[str, int]] = []
@@ -186,22 +222,27 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
                 writes.append(writer.submit(store, name, content))
 
             with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
+                shared_future = pool.submit(agency_pages) if shared else None
                 # map keeps chunk order, so the merged file follows the roster.
                 for indexes, reader in pool.map(convert, chunks):
+                    # The future keeps the agencies' PDF, which the pages need, alive.
+                    _, shared_pages = shared_future.result() if shared_future else (None, {})
+                    starts = form_starts(reader)
                     for index, pages in sorted(split(reader, indexes).items()):
                         row = rows[index]
                         seq = index + 1
                         name = f"{FOLDER}/{seq:04d}_{file_stem(row.name)}_{label}"
+                        own = pages_of(index, reader, pages, starts, shared_pages)
                         part = pikepdf.new()
-                        part.pages.extend(reader.pages[pages.start:pages.stop])
+                        part.pages.extend(own)
                         keep(f"{name}.pdf", _pdf_bytes(part))
 
                         outline.append((f"{seq:04d} {row.name}", len(merged.pages)))
-                        merged.pages.extend(reader.pages[pages.start:pages.stop])
-                        if pad_even and len(pages) % 2:
+                        merged.pages.extend(own)
+                        if pad_even and len(own) % 2:
                             merged.add_blank_page(page_size=A4_POINTS)
 
-                        entry = EnterpriseForms(seq, row, f"{name}.pdf", len(pages))
+                        entry = EnterpriseForms(seq, row, f"{name}.pdf", len(own))
                         if with_docx:
                             entry.docx_name = f"{name}.docx"
                             keep(entry.docx_name, render_forms_batch(

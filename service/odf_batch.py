@@ -47,19 +47,21 @@ class Prototype:
     pages: dict[str, str]  # "f1" dated sheet, "f1-blank" undated sheet, "f2", "f3"
     forms: tuple[int, ...]
 
-    def document(self, rows: list[tuple[int, RosterRow]]) -> bytes:
-        """The flat ODF of these roster rows' forms; each int is the row's index, which
-        names its pages' bookmarks as in the DOCX route (zgsz<index>f<form>)."""
+    def document(self, rows: list[tuple[int, RosterRow]],
+                 forms: tuple[int, ...] | None = None) -> bytes:
+        """The flat ODF of these roster rows' forms (all of the prototype's, or those
+        of `forms`); each int is the row's index, which names its pages' bookmarks as
+        in the DOCX route (zgsz<index>f<form>)."""
         parts = [self.head]
         for index, row in rows:
-            parts += self._pages_of(index, row)
+            parts += self._pages_of(index, row, forms or self.forms)
         parts.append(self.tail)
         return "".join(parts).encode("utf-8")
 
-    def _pages_of(self, index: int, row: RosterRow) -> list[str]:
+    def _pages_of(self, index: int, row: RosterRow, forms: tuple[int, ...]) -> list[str]:
         values = {"name": odf_text(row.name), "agency": odf_text(row.agency)}
         pages = []
-        for form in self.forms:
+        for form in forms:
             if form != 1:
                 pages.append(_fill(self.pages[f"f{form}"], f"zgsz{index}f{form}", values))
             elif not row.dates:
