@@ -6,9 +6,9 @@ Errors stop a final report; warnings are shown and kept in validation.json.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 
 from PIL import Image, UnidentifiedImageError
-from dataclasses import dataclass, field
 
 from service.catalogue import Catalogue, load_catalogue
 from service.cmmm import elements, level_for_score, subdomains

@@ -22,13 +22,13 @@ from service.cli_common import (
 )
 from service.convert import Converter
 from service.docx_check import check_docx
-from service.ledger import build_ledger
 from service.errors import ConvertError, DataError, InputError, Problem, ZgszError
+from service.ledger import build_ledger
 from service.loading import load_input
 from service.model import DiagnosisInput
 from service.pipeline import VALIDATION_FILE, blank_forms, produce
-from service.render import file_stem
 from service.remote import run_remote
+from service.render import file_stem
 from service.skeleton import load_skeleton
 
 app = typer.Typer(

@@ -24,7 +24,8 @@ from service.errors import ConvertError, DataError, InputError
 from service.loading import load_input
 from service.skeleton import load_skeleton
 from service.store import write_all
-from service.suggest import load_mapping, suggest as rank_scenarios
+from service.suggest import load_mapping
+from service.suggest import suggest as rank_scenarios
 
 
 def suggest(

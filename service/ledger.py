@@ -25,10 +25,10 @@ import pikepdf
 from pypdf import PdfReader
 
 from service.convert import Converter
-from service.signing import Field, add_signature_fields, find_seal_fields
 from service.errors import InputError, Problem
 from service.model import DiagnosisInput
 from service.render import _fill, chinese_date, file_stem, render_attachments
+from service.signing import Field, add_signature_fields, find_seal_fields
 from service.store import write_all
 from service.uploads import inspect_office, inspect_pdf_upload
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage

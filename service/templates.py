@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from functools import cache
+from pathlib import Path
 
 from docxtpl import DocxTemplate
 from jinja2 import TemplateSyntaxError, meta, nodes

@@ -11,8 +11,13 @@ from openpyxl import Workbook
 
 from service.batch import forms_context
 from service.convert import Converter
-from service.odf_batch import (PROTO_INDEX, PrototypeError, prototype_docx, prototype_row,
-                               read_prototype)
+from service.odf_batch import (
+    PROTO_INDEX,
+    PrototypeError,
+    prototype_docx,
+    prototype_row,
+    read_prototype,
+)
 from service.render import render_forms_batch
 from service.roster import read_roster
 from service.skeleton import load_skeleton

@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 from service.errors import InputError
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
-from tests.roster_data import HEADERS, credit_code, enterprise_row
+from tests.roster_data import HEADERS, enterprise_row
 
 SKELETON = load_skeleton("wujin-2022")
 
