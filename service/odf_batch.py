@@ -82,10 +82,11 @@ def odf_text(value: str) -> str:
 
 
 def _fill(page: str, mark: str, values: dict[str, str]) -> str:
-    page = _VALUE.sub(lambda m: values[m.group(1)], page)
     page = _MARK.sub(mark, page)
     # Table names must be unique in a document; LibreOffice would rename them one by one.
-    return _TABLE_NAME.sub(lambda m: f'table:name="{mark}{m.group(1)}"', page)
+    page = _TABLE_NAME.sub(lambda m: f'table:name="{mark}{m.group(1)}"', page)
+    # Values last, in one pass: nothing in them is read as a placeholder or a name.
+    return _VALUE.sub(lambda m: values[m.group(1)], page)
 
 
 def prototype_row() -> RosterRow:

@@ -34,6 +34,7 @@ def tricky_rows() -> list[list]:
     rows[1][3] = "常州“智造”&数字化 <咨询> 有限公司"
     rows[2][6] = ""                                       # no date: the blank sheet
     rows[3][6] = "2022-06-15、2022年8月2日、2022/9/30"     # three visits, three sheets
+    rows[4][0] = 'zgszvagencyx zgsz987654f1 table:name="T" 公司'  # our own markers
     return rows
 
 
