@@ -16,8 +16,9 @@ import queue
 import re
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,7 +46,11 @@ PDF_OPTIONS = ["ExportBookmarksToPDFDestination=true"]
 MARKER = re.compile(r"^/?zgsz(\d+)f(\d)")
 MERGED_NAME = "全部表单_打印版.pdf"
 ZIP_NAME = "全部文件.zip"
+MANIFEST_NAMES = ("清单.csv", "清单.json")
+OUTPUT_NAMES = (MERGED_NAME, ZIP_NAME, *MANIFEST_NAMES)
 FOLDER = "分企业"
+# The per-enterprise files a batch writes: 0001_企业名称_附件1-3.pdf
+OUR_FILE = re.compile(r"^\d{4}_.+_附件[0-9、-]+\.(pdf|docx)$")
 A4_POINTS = (595.28, 841.89)
 SHARED_FORM = 2
 
@@ -66,6 +71,7 @@ class BatchResult:
     files: list[Path] = field(default_factory=list)
     merged_pages: int = 0
     seconds: float = 0.0
+    removed: int = 0
 
 
 def forms_context(row: RosterRow, skeleton: Skeleton, index: int) -> dict:
@@ -208,7 +214,7 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
     # Files are staged as each chunk comes back, while LibreOffice works on the next,
     # and put in place together at the end; the zip is written as they come too. One
     # writer thread does the disk work, so waiting on fsync holds nothing else up.
-    with Staging(out_dir) as staging, ThreadPoolExecutor(max_workers=1) as writer:
+    with Staging(out_dir) as staging, _pool(1) as writer:
         with staging.open(ZIP_NAME) as handle, zipfile.ZipFile(handle, "w") as archive:
             writes: list[Future] = []
 
@@ -221,7 +227,7 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
             def keep(name: str, content: bytes) -> None:
                 writes.append(writer.submit(store, name, content))
 
-            with ThreadPoolExecutor(max_workers=max(1, len(converters))) as pool:
+            with _pool(max(1, len(converters))) as pool:
                 shared_future = pool.submit(agency_pages) if shared else None
                 # map keeps chunk order, so the merged file follows the roster.
                 for indexes, reader in pool.map(convert, chunks):
@@ -263,11 +269,48 @@ def run_forms(roster: Roster, skeleton: Skeleton, forms: tuple[int, ...], out_di
             for write in writes:
                 write.result()
         result.files = staging.commit()
+    result.removed = _remove_stale(out_dir, {p.relative_to(out_dir) for p in result.files})
 
     result.seconds = time.monotonic() - started
     log.info("forms batch done: rows=%d errors=%d pages=%d in %.1fs", len(rows),
              len(result.errors), result.merged_pages, result.seconds)
     return result
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[ThreadPoolExecutor]:
+    """Threads that, when the batch fails or is interrupted, drop the work not yet
+    begun instead of finishing it first."""
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _remove_stale(out_dir: Path, written: set[Path]) -> int:
+    """Remove an earlier batch's files that this one did not write again: a folder
+    reused for another roster must not mix its enterprises into what gets printed."""
+    stale = [p for p in (out_dir / FOLDER).glob("*") if OUR_FILE.match(p.name)]
+    if (out_dir / MERGED_NAME).exists():
+        stale.append(out_dir / MERGED_NAME)
+    removed = 0
+    for path in stale:
+        if path.relative_to(out_dir) not in written:
+            path.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d files of an earlier batch", removed)
+    return removed
+
+
+def _csv_safe(value: object) -> object:
+    # A name beginning with = or + would run as a formula when Excel opens the CSV.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
@@ -293,9 +336,9 @@ def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
     text = io.StringIO()
     writer = csv.DictWriter(text, fieldnames=list(records[0]) if records else ["行号"])
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows({k: _csv_safe(v) for k, v in r.items()} for r in records)
     # utf-8-sig: Excel on Windows opens the CSV with the Chinese headers intact.
     return {
-        "清单.csv": text.getvalue().encode("utf-8-sig"),
-        "清单.json": json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"),
+        MANIFEST_NAMES[0]: text.getvalue().encode("utf-8-sig"),
+        MANIFEST_NAMES[1]: json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8"),
     }

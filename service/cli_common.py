@@ -15,6 +15,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 EXIT_CHECKS_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_CONVERTER = 3
+EXIT_WRITE = 4
 
 
 def writable_folder(folder: Path) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
@@ -9,13 +11,23 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from service.batch import CHUNK_SIZE, MERGED_NAME, run_forms
-from service.cli_common import err, out, writable_folder
+from service.batch import CHUNK_SIZE, FOLDER, MERGED_NAME, OUTPUT_NAMES, run_forms
+from service.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECKS_FAILED,
+    EXIT_CONVERTER,
+    EXIT_WRITE,
+    err,
+    out,
+    writable_folder,
+)
 from service.convert import Converter, start_all
 from service.errors import ConvertError, DataError, InputError
 from service.forms_jobs import parse_forms
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
+
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 Skeleton = Annotated[str, typer.Option(help="报告骨架编号，决定项目名称、委托单位与镇名单")]
 
@@ -59,18 +71,29 @@ def forms(
     """按名单批量生成附件1-3：每家企业的 PDF、合并打印版（每家一个书签）、压缩包与清单。
 
     有问题的行不影响其他行；这些行在清单与摘要中写明行号、列名与原因，退出码为 1。"""
+    started = time.monotonic()
     selected = _parse_forms(forms_text)
     writable_folder(out_dir)
+    _refuse_overwriting(roster_path, out_dir)
     try:
         plan = load_skeleton(skeleton)
         roster = read_roster(roster_path, plan)
     except InputError as exc:
         for problem in exc.problems:
             err.print(f"{problem.label}：{problem.message}", style="bold red", markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except DataError as exc:
         err.print(exc.message, style="bold red", markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    if not roster.rows:
+        # Nothing to produce: the folder, with any earlier batch in it, stays as it was.
+        for error in roster.errors:
+            err.print(f"  {error}", style="red", markup=False)
+        err.print("名单中没有可生成表单的企业" + ("（以上各行均有问题）" if roster.errors
+                                                else "（表头下没有数据行）"),
+                  style="bold red")
+        raise typer.Exit(EXIT_CHECKS_FAILED if roster.errors else EXIT_BAD_INPUT)
 
     chunks = -(-len(roster.rows) // chunk_size)
     try:
@@ -87,16 +110,36 @@ def forms(
             )
     except ConvertError as exc:
         err.print(f"PDF 转换失败：{exc.message}", style="bold red", markup=False)
-        raise typer.Exit(3) from None
+        raise typer.Exit(EXIT_CONVERTER) from None
+    except OSError as exc:
+        err.print(f"写入输出目录 {out_dir} 失败：{exc.strerror or exc}"
+                  f"{'（磁盘已满）' if exc.errno in FULL else ''}；已有的文件保持不变",
+                  style="bold red", markup=False)
+        raise typer.Exit(EXIT_WRITE) from None
 
+    seconds = time.monotonic() - started
     out.print(f"完成 {len(result.done)} 家企业，打印版 {result.merged_pages} 页"
-              f"（{out_dir / MERGED_NAME}），用时 {result.seconds:.1f} 秒", markup=False)
+              f"（{out_dir / MERGED_NAME}），用时 {seconds:.1f} 秒"
+              "（含 LibreOffice 启动）", markup=False)
+    if result.removed:
+        out.print(f"已删除该目录中上一次批量生成、本次没有的 {result.removed} 个文件",
+                  markup=False)
     if result.errors:
         rows = len({e.row for e in result.errors})
         err.print(f"{rows} 行未生成：", style="bold red")
         for error in result.errors:
             err.print(f"  {error}", style="red", markup=False)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _refuse_overwriting(roster_path: Path, out_dir: Path) -> None:
+    """The roster must not be among the files the batch is about to replace."""
+    roster = roster_path.resolve()
+    ours = {(out_dir / name).resolve() for name in OUTPUT_NAMES}
+    if roster in ours or roster.parent == (out_dir / FOLDER).resolve():
+        err.print(f"名单 {roster_path} 位于输出目录中，会被生成的文件覆盖；"
+                  "请换一个输出目录或移走名单", style="bold red", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _progress() -> Progress:

@@ -37,7 +37,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def parse_forms(text: str) -> tuple[int, ...] | None:
     """"1,2,3" -> (1, 2, 3), as `zgsz forms --forms` reads it; None when invalid."""
     try:
-        forms = tuple(sorted({int(part) for part in text.replace("，", ",").split(",")}))
+        parts = text.replace("，", ",").replace("、", ",").split(",")
+        # "1,2,3," is what a hand types as often as "1,2,3".
+        forms = tuple(sorted({int(part) for part in parts if part.strip()}))
     except ValueError:
         return None
     if not forms or any(f not in DEFAULT_FORMS for f in forms):

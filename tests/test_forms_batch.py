@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 from pypdf import PdfReader
 
-from tests.helpers import run_zgsz, squeeze
+from tests.helpers import ZGSZ, pdf_text, run_zgsz, squeeze
 from tests.roster_data import HEADERS, enterprise_row
 
 ROWS = 30
@@ -103,3 +107,99 @@ def test_zip_holds_everything(batch):
 
     assert "全部表单_打印版.pdf" in names and "清单.csv" in names
     assert sum(1 for n in names if n.startswith("分企业/")) == ROWS - len(BAD)
+
+
+def save_roster(folder: Path, rows: list[list], name: str = "名单.xlsx") -> Path:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = folder / name
+    book.save(path)
+    return path
+
+
+def test_a_reused_folder_holds_only_the_new_rosters_files(tmp_path, libreoffice):
+    out = tmp_path / "out"
+    first = save_roster(tmp_path, [HEADERS, *(enterprise_row(i) for i in range(4))], "一.xlsx")
+    second = save_roster(tmp_path, [HEADERS, enterprise_row(7)], "二.xlsx")
+    run_zgsz("forms", str(first), "-o", str(out), check=True)
+
+    result = run_zgsz("forms", str(second), "-o", str(out), check=True)
+
+    parts = list((out / "分企业").glob("*.pdf"))
+    assert [squeeze(enterprise_row(7)[0]) in p.name for p in parts] == [True]
+    assert "已删除" in result.stdout
+    merged = squeeze(pdf_text(out / "全部表单_打印版.pdf"))
+    assert squeeze(enterprise_row(7)[0]) in merged
+    assert squeeze(enterprise_row(0)[0]) not in merged
+
+
+def test_a_roster_with_nothing_to_produce_leaves_the_folder_alone(tmp_path, libreoffice):
+    out = tmp_path / "out"
+    run_zgsz("forms", str(save_roster(tmp_path, [HEADERS, enterprise_row(1)], "一.xlsx")),
+             "-o", str(out), check=True)
+    before = sorted(p.name for p in out.rglob("*"))
+
+    empty = run_zgsz("forms", str(save_roster(tmp_path, [HEADERS], "空.xlsx")), "-o", str(out))
+    bad = enterprise_row(2)
+    bad[0] = ""
+    all_bad = run_zgsz("forms", str(save_roster(tmp_path, [HEADERS, bad], "坏.xlsx")),
+                       "-o", str(out))
+
+    assert empty.returncode == 2 and "没有数据行" in empty.stderr
+    assert all_bad.returncode == 1 and "第 2 行「企业名称」列" in all_bad.stderr
+    assert "完成" not in empty.stdout + all_bad.stdout
+    assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_a_roster_inside_the_output_is_not_overwritten(tmp_path):
+    roster = tmp_path / "清单.csv"
+    roster.write_text(",".join(HEADERS) + "\n" + ",".join(enterprise_row(1)) + "\n", "utf-8")
+
+    result = run_zgsz("forms", str(roster), "-o", str(tmp_path))
+
+    assert result.returncode == 2 and "会被生成的文件覆盖" in result.stderr
+    assert roster.read_text("utf-8").startswith("企业名称")
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid:
+            found.append((int(stat.parent.name), command))
+    return found
+
+
+@pytest.mark.parametrize("signals", [(signal.SIGHUP,), (signal.SIGINT, signal.SIGINT)])
+def test_a_stopped_run_leaves_no_libreoffice_and_no_partial_files(tmp_path, libreoffice,
+                                                                 signals):
+    roster = save_roster(tmp_path, [HEADERS, *(enterprise_row(i) for i in range(400))])
+    out = tmp_path / "out"
+    run = subprocess.Popen([str(ZGSZ), "forms", str(roster), "-o", str(out),
+                            "--chunk-size", "20"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    # Mid-run: LibreOffice is up and the first enterprises' files are being staged.
+    while not list(out.rglob(".zgsz-*.part")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    office = [(pid, cmd) for pid, cmd in _children(run.pid) if "unoserver" in cmd]
+    assert office and run.poll() is None, "the run ended before it could be stopped"
+
+    for sig in signals:
+        run.send_signal(sig)
+        time.sleep(0.3)
+    _, stderr = run.communicate(timeout=60)
+
+    assert run.returncode == 130, stderr.decode()
+    assert "已中断" in stderr.decode()
+    time.sleep(1)
+    assert [pid for pid, _ in office if Path(f"/proc/{pid}").exists()] == []
+    profiles = [cmd.split("\0")[cmd.split("\0").index("--user-installation") + 1]
+                for _, cmd in office]
+    assert not any(Path(p).exists() for p in profiles)
+    assert list(out.rglob(".zgsz-*")) == [] and not (out / "全部表单_打印版.pdf").exists()

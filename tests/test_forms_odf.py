@@ -3,6 +3,8 @@ pages must be those of each enterprise's own DOCX, as printed."""
 
 from __future__ import annotations
 
+import csv
+import json
 import subprocess
 from pathlib import Path
 
@@ -33,6 +35,7 @@ def tricky_rows() -> list[list]:
     rows[1][0] = LONG_NAME[:60]                           # wraps onto a second line
     rows[1][3] = "常州“智造”&数字化 <咨询> 有限公司"
     rows[2][6] = ""                                       # no date: the blank sheet
+    rows[2][0] = "+常州市测试公式开头机械有限公司"               # a formula to Excel
     rows[3][6] = "2022-06-15、2022年8月2日、2022/9/30"     # three visits, three sheets
     rows[4][0] = 'zgszvagencyx zgsz987654f1 table:name="T" 公司'  # our own markers
     return rows
@@ -90,3 +93,13 @@ def test_a_prototype_without_its_page_marks_is_refused(libreoffice):
     broken = fodt.replace(f"zgsz{PROTO_INDEX}f2".encode(), b"somethingelse")
     with pytest.raises(PrototypeError, match="页面标记"):
         read_prototype(broken, (1, 2, 3))
+
+
+def test_manifest_csv_keeps_a_name_that_looks_like_a_formula_as_text(batch):
+    _, folder = batch
+    with open(folder / "out" / "清单.csv", encoding="utf-8-sig", newline="") as handle:
+        names = [row["企业名称"] for row in csv.DictReader(handle)]
+    records = json.loads((folder / "out" / "清单.json").read_text("utf-8"))
+
+    assert "'+常州市测试公式开头机械有限公司" in names
+    assert "+常州市测试公式开头机械有限公司" in [r["企业名称"] for r in records]
