@@ -1,6 +1,7 @@
 """Rosters: a programme's enterprises in a spreadsheet (xlsx or CSV), read as a person would.
 
-Real rosters have title rows above the header, blank rows, spaces around values,
+Real rosters have title rows above the header, a notes sheet before the roster, blank
+rows, cells merged down over several rows, spaces and invisible characters around values,
 full-width letters in credit codes, dates as Excel serial numbers or as text, numbers
 stored as text. Each of these is read; what cannot be read is reported with the row
 number the user sees in Excel and the column's header.
@@ -18,8 +19,10 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from service.credit_code import credit_code_problem, normalize_credit_code
 from service.errors import InputError, Problem
@@ -35,13 +38,16 @@ class Column:
     required: bool
     aliases: tuple[str, ...] = ()
     width: int = 16
+    # Printed on the forms (service.batch.forms_context), so held to one printed line.
+    printed: bool = False
 
 
 COLUMNS = (
-    Column("name", "企业名称", True, ("被诊断企业", "被诊断企业名称", "企业"), 34),
+    Column("name", "企业名称", True, ("被诊断企业", "被诊断企业名称", "企业"), 34, printed=True),
     Column("credit_code", "统一社会信用代码", True, ("信用代码", "社会信用代码"), 24),
     Column("town", "所在镇（开发区）", True, ("所在镇", "镇（开发区）", "镇/开发区", "属地"), 22),
-    Column("agency", "诊断服务机构", True, ("诊断机构", "服务机构", "诊断服务机构名称"), 30),
+    Column("agency", "诊断服务机构", True, ("诊断机构", "服务机构", "诊断服务机构名称"), 30,
+           printed=True),
     Column("agency_lead", "项目负责人", False, ("机构负责人",), 12),
     Column("enterprise_lead", "企业负责人", False, (), 12),
     Column("dates", "服务日期", False, ("诊断日期", "入企日期", "日期"), 24),
@@ -49,6 +55,13 @@ COLUMNS = (
 BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_SCAN_ROWS = 20
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Each date is a sign-in sheet; more than this in one cell is a slip, not a programme.
+MAX_DATES = 20
+# The template's example row is marked so; left in, it would become a real enterprise.
+EXAMPLE_MARK = "（示例行，请删除）"
+# Zero-width characters pasted in from web pages and chat: invisible, so not in the value.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+NUMBER_CODE = "被存成了数字，Excel 已丢失后几位；请把该列设为“文本”后重新填写"
 
 
 @dataclass
@@ -82,7 +95,7 @@ class Roster:
 
 
 def _squeeze(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(INVISIBLE)
     return re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
 
 
@@ -105,10 +118,13 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return _one_line(str(value).strip().strip("\u3000").strip())
+    text = str(value).translate(INVISIBLE).strip().strip("\u3000").strip()
+    # "A  B" reads as "A B"; the forms print it so too.
+    return _SPACES.sub(" ", _one_line(text))
 
 
 _LINE_BREAK = re.compile(r"\s*[\r\n\t\v\f]\s*")
+_SPACES = re.compile(r"[ \u00a0]+")
 
 
 def _one_line(text: str) -> str:
@@ -140,7 +156,7 @@ def _dates(value: object) -> list[dt.date]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return [_serial_date(value)]
 
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).translate(INVISIBLE).strip()
     if re.fullmatch(r"\d{5}(\.0+)?", text):
         return [_serial_date(float(text))]
 
@@ -153,7 +169,8 @@ def _dates(value: object) -> list[dt.date]:
     leftover = _DATE_TEXT.sub("", text)
     if not found or re.search(r"[0-9A-Za-z\u4e00-\u9fff]", leftover):
         raise ValueError(f"无法识别的日期“{text}”，请写成 2022-06-15 或 2022年6月15日")
-    return found
+    # A date typed twice is one visit: one sign-in sheet.
+    return list(dict.fromkeys(found))
 
 
 def _serial_date(serial: float) -> dt.date:
@@ -167,50 +184,136 @@ def _serial_date(serial: float) -> dt.date:
 def _credit_code(value: object) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         # Excel keeps 15 significant digits: an all-digit code saved as a number is gone.
-        raise ValueError("被存成了数字，Excel 已丢失后几位；请把该列设为“文本”后重新填写")
-    return normalize_credit_code(_text(value))
+        raise ValueError(NUMBER_CODE)
+    code = normalize_credit_code(_text(value))
+    if _number_as_text(code):
+        raise ValueError(NUMBER_CODE)
+    return code
+
+
+_SCIENTIFIC = re.compile(r"[0-9]+(\.[0-9]+)?E\+?[0-9]+")
+
+
+def _number_as_text(code: str) -> bool:
+    """A code Excel stored as a number, as a CSV saved from Excel holds it: “9.13204E+17”,
+    or all eighteen digits with the last three zeroed (Excel keeps 15). Fixing the check
+    character of such a code would still leave it wrong."""
+    if _SCIENTIFIC.fullmatch(code):
+        return True
+    return bool(re.fullmatch(r"[0-9]{15}000", code)) and credit_code_problem(code) is not None
 
 
 # ------------------------------------------------------------ reading sheets
 
+Table = tuple[list[list[object]], int, dict[int, str]]  # cells, header index, columns
 
-def _read_cells(path: Path) -> list[list[object]]:
+
+def _read_table(path: Path) -> Table:
+    """The roster's cells, the index of its header row and the column each header names."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise _file_error(path, "CSV 文件既不是 UTF-8 也不是 GBK 编码")
-        return [list(row) for row in csv.reader(io.StringIO(text))]
+        cells = _csv_cells(path)
+        header = _find_header(cells, path)
+        if header is None:
+            raise _no_header(path, [])
+        return cells, *header
 
     if suffix not in (".xlsx", ".xlsm"):
         raise _file_error(path, "只支持 .xlsx 与 .csv 名单（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+    book = _open_book(path)
+    try:
+        return _workbook_table(book, path)
+    finally:
+        book.close()
+
+
+def _csv_cells(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _file_error(path, "CSV 文件既不是 UTF-8 也不是 GBK 编码")
+    return [list(row) for row in csv.reader(io.StringIO(text))]
+
+
+def _open_book(path: Path):
+    # Read-only mode streams the rows: a roster of thousands stays small in memory.
     try:
         content = inspect_office(path.read_bytes(), str(path), "xlsx").content
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except FileNotFoundError:
         raise _file_error(path, "文件不存在") from None
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise _file_error(path, f"无法作为 Excel 文件打开（{type(exc).__name__}）") from exc
-    try:
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
+
+
+def _workbook_table(book, path: Path) -> Table:
+    """The first visible sheet with a header row: a cover or notes sheet may come first."""
+    sheets = [s for s in book.worksheets if s.sheet_state == "visible"]
+    for sheet in sheets:
+        # Read-only mode trusts the sheet's <dimension> tag, and some exporting systems
+        # write a wrong one (ref="A1"): read the rows actually there.
+        sheet.reset_dimensions()
+        top = list(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
+        header = _find_header(top, path)
+        if header is not None:
+            cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+            _spread_merged(cells, _merged_ranges(sheet), *header)
+            return cells, *header
+    raise _no_header(path, [s.title for s in sheets])
+
+
+_MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
+
+
+def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
+    """Merged cells as (min_col, min_row, max_col, max_row). Read-only sheets do not offer
+    them, and loading the workbook whole would make an object of every cell; they follow
+    the rows in the sheet's XML, so one more streaming pass finds them."""
+    found = []
+    # Private, but read-only mode has no public way to the sheet's XML.
+    with sheet._get_source() as source:
+        for _, element in iterparse(source):
+            if element.tag == _MERGE_CELL:
+                try:
+                    found.append(range_boundaries(element.get("ref", "")))
+                except (TypeError, ValueError):
+                    pass  # a merge we cannot place is left unspread, not a reason to fail
+            element.clear()
+    return found
+
+
+def _spread_merged(cells: list[list[object]], merged: list[tuple[int, int, int, int]],
+                   header_index: int, mapping: dict[int, str]) -> None:
+    """A value merged down over several rows is seen in each of them: read it into every
+    row it covers that holds an enterprise. Merges in the title and header rows label
+    the columns, and rows with nothing else are blank rows, so neither is filled."""
+    for min_col, min_row, _, max_row in merged:
+        top, column = min_row - 1, min_col - 1
+        if top <= header_index or top >= len(cells) or column not in mapping:
+            continue
+        value = _cell(cells[top], column)
+        for row in cells[top + 1:max_row]:
+            if any(_text(_cell(row, i)) for i in mapping if i != column):
+                row.extend([None] * (column + 1 - len(row)))
+                row[column] = value
+
+
+def _cell(row: list[object], index: int) -> object:
+    return row[index] if index < len(row) else None
 
 
 def _file_error(path: Path, message: str) -> InputError:
     return InputError([Problem("roster.file", "", str(path), message)], "名单无法读取")
 
 
-def _find_header(cells: list[list[object]], path: Path) -> tuple[int, dict[int, str]]:
+def _find_header(cells: list[list[object]], path: Path) -> tuple[int, dict[int, str]] | None:
     for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
         mapping = {i: key for i, cell in enumerate(row) if (key := _header_key(cell))}
         if sum(1 for k in mapping.values() if BY_KEY[k].required) >= 2:
@@ -219,19 +322,25 @@ def _find_header(cells: list[list[object]], path: Path) -> tuple[int, dict[int, 
             if missing:
                 raise _file_error(path, f"表头缺少必需的列：{'、'.join(missing)}")
             return index, mapping
+    return None
+
+
+def _no_header(path: Path, sheets: list[str]) -> InputError:
     expected = "、".join(c.header for c in COLUMNS if c.required)
-    raise _file_error(path, f"前 {HEADER_SCAN_ROWS} 行中找不到表头（应含：{expected}）")
+    where = f"前 {HEADER_SCAN_ROWS} 行中"
+    if len(sheets) > 1:
+        where = f"各工作表（{'、'.join(sheets)}）的前 {HEADER_SCAN_ROWS} 行中都"
+    return _file_error(path, f"{where}找不到表头（应含：{expected}）")
 
 
 def read_roster(path: Path, skeleton: Skeleton) -> Roster:
-    cells = _read_cells(path)
-    header_index, mapping = _find_header(cells, path)
+    cells, header_index, mapping = _read_table(path)
     rows, errors = [], []
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
 
     for offset, raw in enumerate(cells[header_index + 1:], start=header_index + 2):
-        values = {key: raw[i] if i < len(raw) else None for i, key in mapping.items()}
+        values = {key: _cell(raw, i) for i, key in mapping.items()}
         if all(_text(v) == "" for v in values.values()):
             continue
 
@@ -246,44 +355,60 @@ def read_roster(path: Path, skeleton: Skeleton) -> Roster:
 
 def _read_row(number: int, values: dict[str, object],
               skeleton: Skeleton) -> tuple[RosterRow | None, list[RowError]]:
-    errors = []
-
     text = {key: _text(values.get(key)) for key in BY_KEY if key != "dates"}
+    if _squeeze(EXAMPLE_MARK) in _squeeze(text["name"]):
+        return None, [RowError(number, BY_KEY["name"].header,
+                               "这是名单模板的示例行，未删除；请删除示例行", text["name"])]
 
-    def fail(key: str, message: str) -> None:
-        errors.append(RowError(number, BY_KEY[key].header, message, text["name"]))
-
-    for column in COLUMNS:
-        if column.required and column.key != "credit_code" and not text[column.key]:
-            fail(column.key, "必填，但为空")
-        elif len(text.get(column.key, "")) > NAME_MAX:
-            fail(column.key, f"不能超过 {NAME_MAX} 个字符（表单中一行印不下）")
-
-    code = ""
-    try:
-        code = _credit_code(values.get("credit_code"))
-        if not code:
-            fail("credit_code", "必填，但为空")
-        elif problem := credit_code_problem(code):
-            fail("credit_code", problem)
-    except ValueError as exc:
-        fail("credit_code", str(exc))
-
+    code, code_problem = _read_code(values.get("credit_code"))
     town = _known_town(text["town"], skeleton)
-    if text["town"] and town is None:
-        fail("town", f"“{text['town']}”不是{skeleton.programme.district or '本区'}的镇或"
-                     "开发区（名单见报告骨架 towns）")
-
-    dates: list[dt.date] = []
-    try:
-        dates = _dates(values.get("dates"))
-    except ValueError as exc:
-        fail("dates", str(exc))
-
+    dates, date_problem = _read_dates(values.get("dates"), skeleton.programme.year)
+    problems = [*_text_problems(text), ("credit_code", code_problem),
+                ("town", _town_problem(text["town"], skeleton) if town is None else None),
+                ("dates", date_problem)]
+    errors = [RowError(number, BY_KEY[key].header, message, text["name"])
+              for key, message in problems if message]
     if errors:
         return None, errors
     return RosterRow(number, text["name"], code, town or "", text["agency"],
                      text["agency_lead"], text["enterprise_lead"], dates), []
+
+
+def _text_problems(text: dict[str, str]) -> list[tuple[str, str]]:
+    problems = []
+    for column in COLUMNS:
+        value = text.get(column.key, "")
+        if column.required and column.key != "credit_code" and not value:
+            problems.append((column.key, "必填，但为空"))
+        elif column.printed and len(value) > NAME_MAX:
+            problems.append((column.key, f"不能超过 {NAME_MAX} 个字符（表单中一行印不下）"))
+    return problems
+
+
+def _read_code(value: object) -> tuple[str, str | None]:
+    try:
+        code = _credit_code(value)
+    except ValueError as exc:
+        return "", str(exc)
+    if not code:
+        return "", "必填，但为空"
+    return code, credit_code_problem(code)
+
+
+def _read_dates(value: object, year: int | None) -> tuple[list[dt.date], str | None]:
+    try:
+        dates = _dates(value)
+    except ValueError as exc:
+        return [], str(exc)
+    if len(dates) > MAX_DATES:
+        return dates, (f"一格中有 {len(dates)} 个日期，超过 {MAX_DATES} 个，应是填错了"
+                       "（每个日期生成一张签到表）")
+    # A programme runs within its year, give or take one: 1999 is a typing slip.
+    far = [d.isoformat() for d in dates if year is not None and abs(d.year - year) > 1]
+    if far:
+        return dates, (f"日期 {'、'.join(far)} 与项目年度 {year} 年相差太远"
+                       f"（应在 {year - 1} 年至 {year + 1} 年之间）")
+    return dates, None
 
 
 def _known_town(town: str, skeleton: Skeleton) -> str | None:
@@ -295,6 +420,25 @@ def _known_town(town: str, skeleton: Skeleton) -> str | None:
             return name
     alias = {_squeeze(k): v for k, v in skeleton.town_aliases.items()}.get(key)
     return alias
+
+
+def _town_problem(town: str, skeleton: Skeleton) -> str | None:
+    if not town:
+        return None  # already reported as required
+    if guess := _town_guess(town, skeleton):
+        return f"未知的镇（开发区）“{town}”，是否为“{guess}”？"
+    return (f"“{town}”不是{skeleton.programme.district or '本区'}的镇或开发区"
+            "（名单见报告骨架 towns）")
+
+
+def _town_guess(town: str, skeleton: Skeleton) -> str | None:
+    """The one known town a shortened or lengthened name points to (“湖塘”, “武进区湖塘镇”
+    for 湖塘镇). Only offered as a question: which town an enterprise is in matters."""
+    key = _squeeze(town)
+    known = {_squeeze(name): name for name in skeleton.towns}
+    known |= {_squeeze(alias): name for alias, name in skeleton.town_aliases.items()}
+    found = {name for written, name in known.items() if key in written or written in key}
+    return found.pop() if len(found) == 1 else None
 
 
 def _duplicates(row: RosterRow, codes: dict[str, int],
@@ -327,7 +471,7 @@ def write_template(path: Path, skeleton: Skeleton) -> None:
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
-    sheet.append(["常州市示例精密机械有限公司（示例行，请删除）", "91320412MA1XW7K30F",
+    sheet.append([f"常州市示例精密机械有限公司{EXAMPLE_MARK}", "91320412MA1XW7K30F",
                   skeleton.towns[0] if skeleton.towns else "", "常州示例智能制造咨询服务有限公司",
                   "张示例", "李示例", "2022-06-15、2022-07-20"])
     for i, column in enumerate(COLUMNS, start=1):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -45,13 +47,21 @@ def test_template_round_trips(tmp_path):
     assert roster.rows[0].dates == [dt.date(2022, 6, 15)]
 
 
-def test_example_row_of_the_template_reads_cleanly(tmp_path):
+def test_example_row_left_in_the_template_is_not_an_enterprise(tmp_path):
     path = tmp_path / "名单.xlsx"
     write_template(path, SKELETON)
+    book = load_workbook(path)
+    for i in range(2):
+        book["名单"].append(enterprise_row(i))
+    book.save(path)
 
     roster = read_roster(path, SKELETON)
 
-    assert roster.errors == [] and len(roster.rows) == 1
+    # Only this complaint: the example itself is otherwise filled in correctly.
+    [error] = roster.errors
+    assert (error.row, error.column) == (2, "企业名称")
+    assert error.message == "这是名单模板的示例行，未删除；请删除示例行"
+    assert [r.row for r in roster.rows] == [3, 4]
 
 
 def test_title_rows_blank_rows_and_spaces(tmp_path):
@@ -86,7 +96,7 @@ def test_cells_typed_over_several_lines_read_as_one(tmp_path):
 
     assert roster.errors == []
     assert [r.name for r in roster.rows] == ["常州市测试精密机械有限公司",
-                                             "常州 ABC Precision  Co., Ltd."]
+                                             "常州 ABC Precision Co., Ltd."]
     assert roster.rows[1].agency == "常州示例智能制造咨询服务有限公司"
 
 
@@ -175,3 +185,164 @@ def test_sheet_without_header_says_what_it_looked_for(tmp_path):
 
     assert "找不到表头" in caught.value.problems[0].message
     assert "统一社会信用代码" in caught.value.problems[0].message
+
+
+def save_csv(tmp_path, rows):
+    path = tmp_path / "名单.csv"
+    path.write_text("\n".join(",".join(map(str, r)) for r in rows), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("code", ["9.13204E+17", "9.13204129696533e+17",
+                                  "913204129696533000"],
+                         ids=["scientific", "scientific-long", "last-digits-zeroed"])
+def test_credit_code_saved_by_excel_as_a_number_in_a_csv(tmp_path, code):
+    row = enterprise_row(1)
+    row[1] = code
+
+    roster = read_roster(save_csv(tmp_path, [HEADERS, row]), SKELETON)
+
+    [error] = roster.errors
+    assert (error.row, error.column) == (2, "统一社会信用代码")
+    assert error.message == ("被存成了数字，Excel 已丢失后几位；"
+                             "请把该列设为“文本”后重新填写")
+
+
+def test_wrong_dimension_tag_still_reads_every_row(tmp_path):
+    path = save(tmp_path, [HEADERS, *(enterprise_row(i) for i in range(3))])
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet], count = re.subn(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"',
+                                  parts[sheet])
+    assert count == 1
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert [r.row for r in roster.rows] == [2, 3, 4]
+
+
+def test_cells_merged_down_are_read_into_each_row(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2022年诊断企业名单"])
+    sheet.merge_cells("A1:G1")
+    sheet.append(HEADERS)
+    for i in range(3):
+        sheet.append(enterprise_row(i))
+    sheet["C3"] = "湖塘镇"
+    sheet.merge_cells("C3:C4")
+    sheet["D3"] = "常州合并智能制造咨询有限公司"
+    sheet.merge_cells("D3:D7")  # drawn past the last enterprise, over two blank rows
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert [(r.row, r.town) for r in roster.rows] == [
+        (3, "湖塘镇"), (4, "湖塘镇"), (5, enterprise_row(2)[2])]
+    assert {r.agency for r in roster.rows} == {"常州合并智能制造咨询有限公司"}
+
+
+def test_length_limit_only_for_what_the_forms_print(tmp_path):
+    long_lead = enterprise_row(1)
+    long_lead[4] = long_lead[5] = "张" * 70
+    long_name = enterprise_row(2)
+    long_name[0] = "常" * 61
+
+    roster = read_roster(save(tmp_path, [HEADERS, long_lead, long_name]), SKELETON)
+
+    assert [r.row for r in roster.rows] == [2]
+    assert roster.rows[0].agency_lead == "张" * 70
+    assert [(e.row, e.column, e.message) for e in roster.errors] == [
+        (3, "企业名称", "不能超过 60 个字符（表单中一行印不下）")]
+
+
+def test_invisible_characters_and_runs_of_spaces(tmp_path):
+    headers = [HEADERS[0] + "\u200b", *HEADERS[1:]]
+    invisible = enterprise_row(1)
+    invisible[0] = "\u200b\u200c \u200d\ufeff\u2060"
+    pasted = enterprise_row(2)
+    pasted[0] = "\ufeff常州 ABC   Precision\u00a0 Co.,\u200b Ltd."
+    pasted[1] = "\u200b" + pasted[1]
+
+    roster = read_roster(save(tmp_path, [headers, invisible, pasted]), SKELETON)
+
+    assert [(e.row, e.column, e.message) for e in roster.errors] == [
+        (2, "企业名称", "必填，但为空")]
+    assert [r.name for r in roster.rows] == ["常州 ABC Precision Co., Ltd."]
+    assert roster.rows[0].credit_code == enterprise_row(2)[1]
+
+
+def test_a_date_typed_twice_is_one_visit(tmp_path):
+    row = enterprise_row(1)
+    row[6] = "2022-06-15、2022-07-01、2022年6月15日"
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].dates == [dt.date(2022, 6, 15), dt.date(2022, 7, 1)]
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("2022-06-15、1999-01-01",
+     "日期 1999-01-01 与项目年度 2022 年相差太远（应在 2021 年至 2023 年之间）"),
+    ("、".join(f"2022-06-{d:02d}" for d in range(1, 22)),
+     "一格中有 21 个日期，超过 20 个，应是填错了（每个日期生成一张签到表）"),
+], ids=["far-from-the-programme-year", "too-many"])
+def test_implausible_dates_are_row_errors(tmp_path, cell, message):
+    row = enterprise_row(1)
+    row[6] = cell
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.rows == []
+    assert [(e.row, e.column, e.message) for e in roster.errors] == [
+        (2, "服务日期", message)]
+
+
+@pytest.mark.parametrize("town", ["湖塘", "武进区湖塘镇"])
+def test_a_town_written_short_or_long_asks_which_town(tmp_path, town):
+    row = enterprise_row(1)
+    row[2] = town
+
+    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.rows == []
+    assert [(e.column, e.message) for e in roster.errors] == [
+        ("所在镇（开发区）", f"未知的镇（开发区）“{town}”，是否为“湖塘镇”？")]
+
+
+def test_roster_on_a_later_sheet_after_a_notes_sheet(tmp_path):
+    book = Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由各镇汇总，请于 6 月底前报送。"])
+    roster_sheet = book.create_sheet("名单")
+    for row in (HEADERS, enterprise_row(1), enterprise_row(2)):
+        roster_sheet.append(row)
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert [r.name for r in roster.rows] == [enterprise_row(i)[0] for i in (1, 2)]
+
+
+def test_no_sheet_with_a_header_names_the_sheets_searched(tmp_path):
+    book = Workbook()
+    book.active.title = "说明"
+    book.create_sheet("汇总").append(["名称", "代码"])
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    with pytest.raises(InputError) as caught:
+        read_roster(path, SKELETON)
+
+    assert caught.value.problems[0].message.startswith(
+        "各工作表（说明、汇总）的前 20 行中都找不到表头")
