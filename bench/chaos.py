@@ -98,7 +98,8 @@ class Killer(threading.Thread):
             if self.rng.random() < 0.5:
                 self._kill([beat["pid"]], "worker")
             elif beat.get("converter_pid"):
-                self._kill(office_processes(beat["converter_pid"], (b"soffice.bin",)), "libreoffice")
+                offices = office_processes(beat["converter_pid"], (b"soffice.bin",))
+                self._kill(offices, "libreoffice")
 
     def _kill(self, pids: list[int], kind: str) -> None:
         for pid in pids:

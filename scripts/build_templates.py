@@ -344,7 +344,8 @@ def build_report() -> None:
 
     para(doc, "目    录", align=WD_ALIGN_PARAGRAPH.CENTER, bold=True, size=16, face=SANS)
     toc = para(doc)
-    add_field(toc, 'TOC \\o "1-2" \\h \\z \\u', "（目录在生成 PDF 时更新；在 Word 中按 F9 更新目录）")
+    add_field(toc, 'TOC \\o "1-2" \\h \\z \\u',
+              "（目录在生成 PDF 时更新；在 Word 中按 F9 更新目录）")
 
     body = doc.add_section(WD_SECTION.NEW_PAGE)
     _a4(body)
