@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
+
+from openpyxl import Workbook
 
 from service.credit_code import ALPHABET, check_character
 from service.skeleton import load_skeleton
@@ -21,3 +24,13 @@ def enterprise_row(i: int) -> list:
     towns = load_skeleton("wujin-2022").towns
     return [f"常州市测试{i:03d}号精密机械有限公司", credit_code(i), towns[i % len(towns)],
             "常州示例智能制造咨询服务有限公司", "钱示例", "孙示例", "2022-06-15"]
+
+
+def save_roster(folder: Path, rows: list[list], name: str = "名单.xlsx") -> Path:
+    """An .xlsx holding the rows as given, headers included if they are among them."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    path = folder / name
+    book.save(path)
+    return path

@@ -11,11 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
 from pypdf import PdfReader
 
 from tests.helpers import ZGSZ, pdf_text, run_zgsz, squeeze
-from tests.roster_data import HEADERS, enterprise_row
+from tests.roster_data import HEADERS, enterprise_row, save_roster
 
 ROWS = 30
 BAD = {5: "企业名称", 12: "统一社会信用代码", 20: "所在镇（开发区）"}  # data index -> column
@@ -37,11 +36,7 @@ def roster_rows() -> list[list]:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, libreoffice):
     folder = tmp_path_factory.mktemp("forms")
-    book = Workbook()
-    for row in roster_rows():
-        book.active.append(row)
-    roster = folder / "名单.xlsx"
-    book.save(roster)
+    roster = save_roster(folder, roster_rows())
     out = folder / "out"
 
     result = run_zgsz("forms", str(roster), "--forms", "1,2,3", "-o", str(out),
@@ -107,15 +102,6 @@ def test_zip_holds_everything(batch):
 
     assert "全部表单_打印版.pdf" in names and "清单.csv" in names
     assert sum(1 for n in names if n.startswith("分企业/")) == ROWS - len(BAD)
-
-
-def save_roster(folder: Path, rows: list[list], name: str = "名单.xlsx") -> Path:
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    path = folder / name
-    book.save(path)
-    return path
 
 
 def test_a_reused_folder_holds_only_the_new_rosters_files(tmp_path, libreoffice):

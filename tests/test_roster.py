@@ -12,18 +12,9 @@ from openpyxl import Workbook, load_workbook
 from service.errors import InputError
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
-from tests.roster_data import HEADERS, enterprise_row
+from tests.roster_data import HEADERS, enterprise_row, save_roster
 
 SKELETON = load_skeleton("wujin-2022")
-
-
-def save(tmp_path, rows, name="名单.xlsx"):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    path = tmp_path / name
-    book.save(path)
-    return path
 
 
 def test_template_round_trips(tmp_path):
@@ -92,7 +83,7 @@ def test_cells_typed_over_several_lines_read_as_one(tmp_path):
     rows[1][0] = "常州 ABC\r\nPrecision  Co., Ltd."
     rows[1][3] = "常州示例\t智能制造咨询服务有限公司"
 
-    roster = read_roster(save(tmp_path, [HEADERS, *rows]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, *rows]), SKELETON)
 
     assert roster.errors == []
     assert [r.name for r in roster.rows] == ["常州市测试精密机械有限公司",
@@ -105,7 +96,7 @@ def test_full_width_lower_case_credit_code(tmp_path):
     code = row[1]
     row[1] = "".join(chr(ord(c) + 0xFEE0) for c in code.lower())
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     assert roster.errors == []
     assert roster.rows[0].credit_code == code
@@ -123,7 +114,7 @@ def test_dates_in_the_forms_people_type(tmp_path, cell, expected):
     row = enterprise_row(1)
     row[6] = cell
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     assert roster.errors == []
     assert roster.rows[0].dates == expected
@@ -133,7 +124,7 @@ def test_credit_code_stored_as_number_says_why(tmp_path):
     row = enterprise_row(1)
     row[1] = 913204121234567890
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     [error] = roster.errors
     assert (error.row, error.column) == (2, "统一社会信用代码")
@@ -153,7 +144,7 @@ def test_bad_rows_are_named_by_row_and_column(tmp_path):
     rows = [HEADERS, missing_name, bad_code, enterprise_row(3), duplicate, unknown_town,
             bad_date]
 
-    roster = read_roster(save(tmp_path, rows), SKELETON)
+    roster = read_roster(save_roster(tmp_path, rows), SKELETON)
 
     found = {(e.row, e.column): e.message for e in roster.errors}
     assert "必填" in found[(2, "企业名称")]
@@ -178,7 +169,7 @@ def test_csv_in_gbk_with_town_alias(tmp_path):
 
 
 def test_sheet_without_header_says_what_it_looked_for(tmp_path):
-    path = save(tmp_path, [["名称", "代码"], ["甲", "乙"]])
+    path = save_roster(tmp_path, [["名称", "代码"], ["甲", "乙"]])
 
     with pytest.raises(InputError) as caught:
         read_roster(path, SKELETON)
@@ -209,7 +200,7 @@ def test_credit_code_saved_by_excel_as_a_number_in_a_csv(tmp_path, code):
 
 
 def test_wrong_dimension_tag_still_reads_every_row(tmp_path):
-    path = save(tmp_path, [HEADERS, *(enterprise_row(i) for i in range(3))])
+    path = save_roster(tmp_path, [HEADERS, *(enterprise_row(i) for i in range(3))])
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
@@ -255,7 +246,7 @@ def test_length_limit_only_for_what_the_forms_print(tmp_path):
     long_name = enterprise_row(2)
     long_name[0] = "常" * 61
 
-    roster = read_roster(save(tmp_path, [HEADERS, long_lead, long_name]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, long_lead, long_name]), SKELETON)
 
     assert [r.row for r in roster.rows] == [2]
     assert roster.rows[0].agency_lead == "张" * 70
@@ -271,7 +262,7 @@ def test_invisible_characters_and_runs_of_spaces(tmp_path):
     pasted[0] = "\ufeff常州 ABC   Precision\u00a0 Co.,\u200b Ltd."
     pasted[1] = "\u200b" + pasted[1]
 
-    roster = read_roster(save(tmp_path, [headers, invisible, pasted]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [headers, invisible, pasted]), SKELETON)
 
     assert [(e.row, e.column, e.message) for e in roster.errors] == [
         (2, "企业名称", "必填，但为空")]
@@ -283,7 +274,7 @@ def test_a_date_typed_twice_is_one_visit(tmp_path):
     row = enterprise_row(1)
     row[6] = "2022-06-15、2022-07-01、2022年6月15日"
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     assert roster.errors == []
     assert roster.rows[0].dates == [dt.date(2022, 6, 15), dt.date(2022, 7, 1)]
@@ -299,7 +290,7 @@ def test_implausible_dates_are_row_errors(tmp_path, cell, message):
     row = enterprise_row(1)
     row[6] = cell
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     assert roster.rows == []
     assert [(e.row, e.column, e.message) for e in roster.errors] == [
@@ -311,7 +302,7 @@ def test_a_town_written_short_or_long_asks_which_town(tmp_path, town):
     row = enterprise_row(1)
     row[2] = town
 
-    roster = read_roster(save(tmp_path, [HEADERS, row]), SKELETON)
+    roster = read_roster(save_roster(tmp_path, [HEADERS, row]), SKELETON)
 
     assert roster.rows == []
     assert [(e.column, e.message) for e in roster.errors] == [
