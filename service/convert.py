@@ -175,6 +175,8 @@ class Converter:
             "--conversion-timeout", str(self.conversion_timeout),
             "--quiet",
         ]
+        # TODO: unoserver 3.7 waits a fixed 5 s before it serves, however soon LibreOffice
+        # is up; a lone `zgsz forms` pays that once a run, and no option skips it.
         log.debug("starting unoserver on port %s", self.port)
         # A session of its own, so that stopping it also stops the soffice it spawned.
         self._process = subprocess.Popen(
