@@ -328,7 +328,7 @@ def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
     for row, errors in by_row.items():
         records.append({
             "行号": row, "序号": "", "企业名称": errors[0].name,
-            "统一社会信用代码": "", "状态": "失败", "表单": "", "PDF": "", "Word": "",
+            "统一社会信用代码": errors[0].code, "状态": "失败", "表单": "", "PDF": "", "Word": "",
             "页数": 0, "问题": "；".join(f"「{e.column}」{e.message}" for e in errors),
         })
     records.sort(key=lambda r: r["行号"])

@@ -86,6 +86,9 @@ def forms(
         err.print(exc.message, style="bold red", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
+    for notice in roster.notices:
+        err.print(f"注意：{notice}", style="yellow", markup=False)
+
     if not roster.rows:
         # Nothing to produce: the folder, with any earlier batch in it, stays as it was.
         for error in roster.errors:

@@ -101,6 +101,7 @@ def batch_record(roster: Roster, *, forms: tuple[int, ...], pad_even: bool,
         "enterprises": len(roster.rows),
         "failed_rows": len({e.row for e in roster.errors}),
         "row_errors": row_errors(roster),
+        "notices": roster.notices,
         "succeeded": None, "merged_pages": None,
     }
 

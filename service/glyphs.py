@@ -79,22 +79,25 @@ def _describe(chars: list[str]) -> str:
                     for c in chars[:5]) + ("等" if len(chars) > 5 else "")
 
 
+def string_problem(text: str) -> tuple[str, str] | None:
+    """A code and a message for a string that cannot be stored or drawn, else None."""
+    illegal = sorted(set(_XML_ILLEGAL.findall(text)))
+    if illegal:
+        return "text.illegal_char", f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"
+    fonts = covered()
+    undrawable = sorted({c for c in text if ord(c) not in fonts and not _INVISIBLE.match(c)})
+    if undrawable and fonts:
+        return ("text.no_glyph",
+                f"字符{_describe(undrawable)}没有可用的字体，打印时会成为空框或缺字；"
+                "请改用通行写法，或在服务器上安装含该字的字体")
+    return None
+
+
 def text_problems(data: BaseModel) -> list[Problem]:
     """Every string field holding a character that cannot be stored or drawn."""
-    fonts = covered()
     problems = []
     for path, text in _strings(data, ()):
-        illegal = sorted(set(_XML_ILLEGAL.findall(text)))
-        if illegal:
-            problems.append(Problem(
-                "text.illegal_char", dotted(path), label_for(path),
-                f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"))
-            continue
-        undrawable = sorted({c for c in text if ord(c) not in fonts
-                             and not _INVISIBLE.match(c)})
-        if undrawable and fonts:
-            problems.append(Problem(
-                "text.no_glyph", dotted(path), label_for(path),
-                f"字符{_describe(undrawable)}没有可用的字体，打印时会成为空框或缺字；"
-                "请改用通行写法，或在服务器上安装含该字的字体"))
+        found = string_problem(text)
+        if found:
+            problems.append(Problem(found[0], dotted(path), label_for(path), found[1]))
     return problems

@@ -26,6 +26,7 @@ from openpyxl.xml.functions import iterparse
 
 from service.credit_code import credit_code_problem, normalize_credit_code
 from service.errors import InputError, Problem
+from service.glyphs import string_problem
 from service.model import NAME_MAX
 from service.skeleton import Skeleton
 from service.uploads import inspect_office
@@ -43,9 +44,11 @@ class Column:
 
 
 COLUMNS = (
-    Column("name", "企业名称", True, ("被诊断企业", "被诊断企业名称", "企业"), 34, printed=True),
+    Column("name", "企业名称", True, ("被诊断企业", "被诊断企业名称", "企业", "单位名称"), 34,
+           printed=True),
     Column("credit_code", "统一社会信用代码", True, ("信用代码", "社会信用代码"), 24),
-    Column("town", "所在镇（开发区）", True, ("所在镇", "镇（开发区）", "镇/开发区", "属地"), 22),
+    Column("town", "所在镇（开发区）", True, ("所在镇", "所属镇", "镇（开发区）", "镇/开发区",
+                                                "所在镇/开发区", "所属镇/开发区", "属地"), 22),
     Column("agency", "诊断服务机构", True, ("诊断机构", "服务机构", "诊断服务机构名称"), 30,
            printed=True),
     Column("agency_lead", "项目负责人", False, ("机构负责人",), 12),
@@ -82,6 +85,7 @@ class RowError:
     column: str
     message: str
     name: str = ""
+    code: str = ""  # the row's credit code where it could be read, to match it back
 
     def __str__(self) -> str:
         where = f"第 {self.row} 行" + (f"「{self.column}」列" if self.column else "")
@@ -92,6 +96,8 @@ class RowError:
 class Roster:
     rows: list[RosterRow]
     errors: list[RowError]
+    # Read, but worth a look: columns not recognised, sheets not read, hidden rows.
+    notices: list[str] = field(default_factory=list)
 
 
 def _squeeze(text: str) -> str:
@@ -103,11 +109,16 @@ def _header_key(cell: object) -> str | None:
     if cell is None:
         return None
     text = _squeeze(str(cell)).rstrip("*")
+    # "统一社会信用代码（18位）", "企业名称（全称）": a note after a header we know.
+    bare = _HEADER_NOTE.sub("", text)
     for column in COLUMNS:
-        names = (column.header, *column.aliases)
-        if text in {_squeeze(n) for n in names}:
+        names = {_squeeze(n) for n in (column.header, *column.aliases)}
+        if text in names or bare in names:
             return column.key
     return None
+
+
+_HEADER_NOTE = re.compile(r"（[^（）]*）\*?$")
 
 
 # ------------------------------------------------------------ reading cells
@@ -205,18 +216,20 @@ def _number_as_text(code: str) -> bool:
 
 # ------------------------------------------------------------ reading sheets
 
-Table = tuple[list[list[object]], int, dict[int, str]]  # cells, header index, columns
+@dataclass
+class Table:
+    cells: list[list[object]]
+    header_index: int
+    mapping: dict[int, str]  # column index -> column key
+    notices: list[str] = field(default_factory=list)
+    hidden: set[int] = field(default_factory=set)  # row numbers as Excel shows them
 
 
 def _read_table(path: Path) -> Table:
-    """The roster's cells, the index of its header row and the column each header names."""
+    """The roster's cells, its header row and the column each header names."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        cells = _csv_cells(path)
-        header = _find_header(cells, path)
-        if header is None:
-            raise _no_header(path, [])
-        return cells, *header
+        return _csv_table(path)
 
     if suffix not in (".xlsx", ".xlsm"):
         raise _file_error(path, "只支持 .xlsx 与 .csv 名单（旧版 .xls 请在 Excel 中另存为 .xlsx）")
@@ -227,17 +240,25 @@ def _read_table(path: Path) -> Table:
         book.close()
 
 
-def _csv_cells(path: Path) -> list[list[object]]:
+def _csv_table(path: Path) -> Table:
+    text = _csv_text(path)
+    # Excel in some locales saves "CSV" with semicolons, and exports may use tabs.
+    for delimiter in (",", ";", "\t"):
+        cells = [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        table = _find_header(cells, path)
+        if table is not None:
+            return table
+    raise _no_header(path, [])
+
+
+def _csv_text(path: Path) -> str:
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise _file_error(path, "CSV 文件既不是 UTF-8 也不是 GBK 编码")
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    raise _file_error(path, "CSV 文件既不是 UTF-8 也不是 GBK 编码")
 
 
 def _open_book(path: Path):
@@ -256,44 +277,68 @@ def _open_book(path: Path):
 def _workbook_table(book, path: Path) -> Table:
     """The first visible sheet with a header row: a cover or notes sheet may come first."""
     sheets = [s for s in book.worksheets if s.sheet_state == "visible"]
-    for sheet in sheets:
-        # Read-only mode trusts the sheet's <dimension> tag, and some exporting systems
-        # write a wrong one (ref="A1"): read the rows actually there.
-        sheet.reset_dimensions()
-        top = list(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True))
-        header = _find_header(top, path)
-        if header is not None:
-            cells = [list(row) for row in sheet.iter_rows(values_only=True)]
-            _spread_merged(cells, _merged_ranges(sheet), *header)
-            return cells, *header
+    for position, sheet in enumerate(sheets):
+        table = _sheet_header(sheet, path)
+        if table is None:
+            continue
+
+        table.cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+        merged, table.hidden = _sheet_layout(sheet)
+        _spread_merged(table, merged)
+
+        # Offices keep one sheet per agency or per year: say which were left out.
+        for later in sheets[position + 1:]:
+            if _looks_like_roster(later, path):
+                table.notices.append(f"工作表「{later.title}」也有名单表头，未读取；"
+                                     f"只读取了工作表「{sheet.title}」")
+        return table
     raise _no_header(path, [s.title for s in sheets])
 
 
+def _sheet_header(sheet, path: Path) -> Table | None:
+    # Read-only mode trusts the sheet's <dimension> tag, and some exporting systems
+    # write a wrong one (ref="A1"): read the rows actually there.
+    sheet.reset_dimensions()
+    return _find_header(list(sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True)),
+                        path)
+
+
+def _looks_like_roster(sheet, path: Path) -> bool:
+    try:
+        return _sheet_header(sheet, path) is not None
+    except InputError:  # a header short of a column: a roster all the same
+        return True
+
+
 _MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
+_ROW = f"{{{SHEET_MAIN_NS}}}row"
 
 
-def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
-    """Merged cells as (min_col, min_row, max_col, max_row). Read-only sheets do not offer
-    them, and loading the workbook whole would make an object of every cell; they follow
-    the rows in the sheet's XML, so one more streaming pass finds them."""
-    found = []
+def _sheet_layout(sheet) -> tuple[list[tuple[int, int, int, int]], set[int]]:
+    """Merged cells as (min_col, min_row, max_col, max_row), and the hidden rows' numbers.
+    Read-only sheets offer neither, and loading the workbook whole would make an object
+    of every cell; both are in the sheet's XML, so one more streaming pass finds them."""
+    merged, hidden = [], set()
     # Private, but read-only mode has no public way to the sheet's XML.
     with sheet._get_source() as source:
         for _, element in iterparse(source):
-            if element.tag == _MERGE_CELL:
+            if element.tag == _ROW:
+                if element.get("hidden") in ("1", "true") and element.get("r", "").isdigit():
+                    hidden.add(int(element.get("r")))
+            elif element.tag == _MERGE_CELL:
                 try:
-                    found.append(range_boundaries(element.get("ref", "")))
+                    merged.append(range_boundaries(element.get("ref", "")))
                 except (TypeError, ValueError):
                     pass  # a merge we cannot place is left unspread, not a reason to fail
             element.clear()
-    return found
+    return merged, hidden
 
 
-def _spread_merged(cells: list[list[object]], merged: list[tuple[int, int, int, int]],
-                   header_index: int, mapping: dict[int, str]) -> None:
+def _spread_merged(table: Table, merged: list[tuple[int, int, int, int]]) -> None:
     """A value merged down over several rows is seen in each of them: read it into every
     row it covers that holds an enterprise. Merges in the title and header rows label
     the columns, and rows with nothing else are blank rows, so neither is filled."""
+    cells, header_index, mapping = table.cells, table.header_index, table.mapping
     for min_col, min_row, _, max_row in merged:
         top, column = min_row - 1, min_col - 1
         if top <= header_index or top >= len(cells) or column not in mapping:
@@ -313,15 +358,24 @@ def _file_error(path: Path, message: str) -> InputError:
     return InputError([Problem("roster.file", "", str(path), message)], "名单无法读取")
 
 
-def _find_header(cells: list[list[object]], path: Path) -> tuple[int, dict[int, str]] | None:
+def _find_header(cells: list[list[object]], path: Path) -> Table | None:
     for index, row in enumerate(cells[:HEADER_SCAN_ROWS]):
         mapping = {i: key for i, cell in enumerate(row) if (key := _header_key(cell))}
         if sum(1 for k in mapping.values() if BY_KEY[k].required) >= 2:
+            others = [_text(cell) for i, cell in enumerate(row)
+                      if i not in mapping and _text(cell)]
             missing = [c.header for c in COLUMNS if c.required and c.key not in
                        mapping.values()]
             if missing:
-                raise _file_error(path, f"表头缺少必需的列：{'、'.join(missing)}")
-            return index, mapping
+                seen = f"；未识别的列：{'、'.join(others)}" if others else ""
+                raise _file_error(path, f"表头缺少必需的列：{'、'.join(missing)}{seen}")
+            table = Table(cells, index, mapping)
+            if others:
+                absent = [c.header for c in COLUMNS if c.key not in mapping.values()]
+                table.notices.append(
+                    f"未识别的列已忽略：{'、'.join(others)}"
+                    + (f"（名单中没有的列：{'、'.join(absent)}）" if absent else ""))
+            return table
     return None
 
 
@@ -334,13 +388,14 @@ def _no_header(path: Path, sheets: list[str]) -> InputError:
 
 
 def read_roster(path: Path, skeleton: Skeleton) -> Roster:
-    cells, header_index, mapping = _read_table(path)
+    table = _read_table(path)
     rows, errors = [], []
     seen_codes: dict[str, int] = {}
     seen_names: dict[str, int] = {}
 
-    for offset, raw in enumerate(cells[header_index + 1:], start=header_index + 2):
-        values = {key: _cell(raw, i) for i, key in mapping.items()}
+    start = table.header_index + 2
+    for offset, raw in enumerate(table.cells[table.header_index + 1:], start=start):
+        values = {key: _cell(raw, i) for i, key in table.mapping.items()}
         if all(_text(v) == "" for v in values.values()):
             continue
 
@@ -350,7 +405,19 @@ def read_roster(path: Path, skeleton: Skeleton) -> Roster:
         errors += row_errors
         if row is not None and not row_errors:
             rows.append(row)
-    return Roster(rows, errors)
+
+    notices = table.notices
+    # Hiding a row often means "leave this one out"; we read it, and say so.
+    hidden = [row.row for row in rows if row.row in table.hidden]
+    if hidden:
+        notices.append(f"第 {_row_list(hidden)} 行在 Excel 中是隐藏行，仍已读取；"
+                       "不需要的企业请删除这些行")
+    return Roster(rows, errors, notices)
+
+
+def _row_list(numbers: list[int]) -> str:
+    shown = "、".join(map(str, numbers[:10]))
+    return shown + (f" 等 {len(numbers)} " if len(numbers) > 10 else "")
 
 
 def _read_row(number: int, values: dict[str, object],
@@ -366,7 +433,7 @@ def _read_row(number: int, values: dict[str, object],
     problems = [*_text_problems(text), ("credit_code", code_problem),
                 ("town", _town_problem(text["town"], skeleton) if town is None else None),
                 ("dates", date_problem)]
-    errors = [RowError(number, BY_KEY[key].header, message, text["name"])
+    errors = [RowError(number, BY_KEY[key].header, message, text["name"], code)
               for key, message in problems if message]
     if errors:
         return None, errors
@@ -382,6 +449,8 @@ def _text_problems(text: dict[str, str]) -> list[tuple[str, str]]:
             problems.append((column.key, "必填，但为空"))
         elif column.printed and len(value) > NAME_MAX:
             problems.append((column.key, f"不能超过 {NAME_MAX} 个字符（表单中一行印不下）"))
+        elif column.printed and (found := string_problem(value)):
+            problems.append((column.key, found[1]))
     return problems
 
 
@@ -447,11 +516,11 @@ def _duplicates(row: RosterRow, codes: dict[str, int],
     if row.credit_code in codes:
         errors.append(RowError(row.row, BY_KEY["credit_code"].header,
                                f"与第 {codes[row.credit_code]} 行重复（同一企业）",
-                               row.name))
+                               row.name, row.credit_code))
     elif _squeeze(row.name) in names:
         errors.append(RowError(row.row, BY_KEY["name"].header,
                                f"企业名称与第 {names[_squeeze(row.name)]} 行重复",
-                               row.name))
+                               row.name, row.credit_code))
     codes.setdefault(row.credit_code, row.row)
     names.setdefault(_squeeze(row.name), row.row)
     return errors

@@ -305,6 +305,26 @@ def test_roster_of_bad_rows_only_is_refused_listing_them(service):
     assert labels == ["第 3 行「统一社会信用代码」列", "第 4 行「所在镇（开发区）」列"]
 
 
+def test_a_name_no_document_can_hold_is_a_row_error_not_a_failed_job(service):
+    headers = [*HEADERS[:6], "服务时间"]
+    rows = [enterprise_row(i)[:6] + ["2022-06-15"] for i in range(3)]
+    rows[1][0] = "常州市\x07测试有限公司"  # a control character pasted from another system
+    content = "\n".join(",".join(r) for r in [headers, *rows]).encode("utf-8")
+
+    with service.client() as client:
+        answer = submit(client, content, "名单.csv")
+        job, _ = follow(client, answer.json()["id"])
+
+    assert answer.status_code == 202, answer.text
+    [error] = answer.json()["batch"]["row_errors"]
+    assert (error["row"], error["column"]) == (3, "企业名称")
+    assert "U+0007" in error["message"]
+    assert answer.json()["batch"]["notices"] == [
+        "未识别的列已忽略：服务时间（名单中没有的列：服务日期）"]
+    assert job["state"] == "succeeded", job["error"]
+    assert job["batch"]["succeeded"] == 2
+
+
 def test_invalid_options_are_named(service):
     with service.client() as client:
         answer = submit(client, xlsx(roster_rows()), forms="1,4", skeleton="../x")

@@ -90,6 +90,9 @@ def test_manifests_map_every_row(batch):
     failed = {r["行号"]: r["问题"] for r in records if r["状态"] == "失败"}
     assert set(failed) == {i + 2 for i in BAD}
     assert "不存在镇" in failed[22]
+    # A failed row keeps the code as read, to be matched back to the roster.
+    codes = {r["行号"]: r["统一社会信用代码"] for r in records if r["状态"] == "失败"}
+    assert codes[22] == enterprise_row(20)[1] and codes[14] == "91320412MA1XW7K30X"
     done = [r for r in records if r["状态"] == "成功"]
     assert all((out / r["PDF"]).is_file() for r in done)
 

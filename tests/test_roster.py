@@ -337,3 +337,95 @@ def test_no_sheet_with_a_header_names_the_sheets_searched(tmp_path):
 
     assert caught.value.problems[0].message.startswith(
         "各工作表（说明、汇总）的前 20 行中都找不到表头")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("常州市\x1f测试有限公司", "含有 Word 文件无法保存的字符U+001F，请删除"),
+    ("常州市\ufffe测试有限公司", "含有 Word 文件无法保存的字符U+FFFE，请删除"),
+    ("常州市\U00020000测试有限公司", "字符“\U00020000”（U+20000）没有可用的字体"),
+], ids=["control", "non-character", "no-font"])
+def test_a_name_no_form_can_hold_is_its_rows_error(tmp_path, name, message):
+    # openpyxl refuses to write control characters; CSV exports carry them.
+    bad = enterprise_row(2)
+    bad[0] = name
+
+    roster = read_roster(save_csv(tmp_path, [HEADERS, enterprise_row(1), bad]), SKELETON)
+
+    [error] = roster.errors
+    assert (error.row, error.column) == (3, "企业名称")
+    assert error.message.startswith(message)
+    assert [r.row for r in roster.rows] == [2]
+
+
+def test_a_second_roster_sheet_is_named_as_not_read(tmp_path):
+    book = Workbook()
+    book.active.title = "机构A"
+    for row in (HEADERS, enterprise_row(1)):
+        book.active.append(row)
+    other = book.create_sheet("机构B")
+    for row in (HEADERS[:3], enterprise_row(2)[:3]):  # short of columns: a roster all the same
+        other.append(row)
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert [r.row for r in roster.rows] == [2]
+    assert roster.notices == ["工作表「机构B」也有名单表头，未读取；只读取了工作表「机构A」"]
+
+
+def test_unrecognised_columns_are_named(tmp_path):
+    headers = ["序号", *HEADERS[:6], "服务时间"]
+    row = [1, *enterprise_row(1)]
+
+    roster = read_roster(save_roster(tmp_path, [headers, row]), SKELETON)
+
+    assert roster.rows[0].dates == []
+    assert roster.notices == ["未识别的列已忽略：序号、服务时间（名单中没有的列：服务日期）"]
+
+
+def test_header_short_of_a_column_lists_what_it_saw(tmp_path):
+    headers = ["企业名称", "信用代码号", "所在镇（开发区）", "诊断服务机构"]
+
+    with pytest.raises(InputError) as caught:
+        read_roster(save_roster(tmp_path, [headers, enterprise_row(1)[:4]]), SKELETON)
+
+    assert caught.value.problems[0].message == (
+        "表头缺少必需的列：统一社会信用代码；未识别的列：信用代码号")
+
+
+def test_hidden_rows_are_read_and_named(tmp_path):
+    book = Workbook()
+    for row in (HEADERS, *(enterprise_row(i) for i in range(3))):
+        book.active.append(row)
+    book.active.row_dimensions[3].hidden = True
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    roster = read_roster(path, SKELETON)
+
+    assert len(roster.rows) == 3
+    assert roster.notices == ["第 3 行在 Excel 中是隐藏行，仍已读取；不需要的企业请删除这些行"]
+
+
+@pytest.mark.parametrize("headers", [
+    ["企业名称（全称）", "统一社会信用代码（18位）*", "所属镇", *HEADERS[3:]],
+    ["单位名称", "信用代码", "所在镇/开发区", *HEADERS[3:]],
+], ids=["notes-in-brackets", "other-words"])
+def test_headers_worded_as_offices_word_them(tmp_path, headers):
+    roster = read_roster(save_roster(tmp_path, [headers, enterprise_row(1)]), SKELETON)
+
+    assert roster.errors == [] and roster.notices == []
+    assert roster.rows[0].credit_code == enterprise_row(1)[1]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolon", "tab"])
+def test_csv_separated_otherwise_than_by_commas(tmp_path, delimiter):
+    path = tmp_path / "名单.csv"
+    path.write_text("\n".join(delimiter.join(map(str, r))
+                              for r in (HEADERS, enterprise_row(1))), "utf-8")
+
+    roster = read_roster(path, SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].name == enterprise_row(1)[0]

@@ -66,6 +66,9 @@ class BatchOut(BaseModel):
     failed_rows: int = Field(description="有问题、不生成的行数")
     row_errors: list[RowErrorOut] = Field(
         description="有问题的行：行号、列名与原因（一行可有多项）；提交时即有")
+    notices: list[str] = Field(
+        [], description="读取名单时值得核对之处：未识别而忽略的列、未读取的其他工作表、"
+                        "Excel 中的隐藏行（这些行仍会生成）")
     succeeded: int | None = Field(None, description="已生成表单的企业数（完成后才有）")
     merged_pages: int | None = Field(None, description="合并打印版的页数（完成后才有）")
 
