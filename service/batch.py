@@ -320,6 +320,7 @@ def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
             "行号": entry.row.row, "序号": entry.seq, "企业名称": entry.row.name,
             "统一社会信用代码": entry.row.credit_code, "状态": "成功", "表单": label,
             "PDF": entry.pdf_name, "Word": entry.docx_name, "页数": entry.pages,
+            "项目负责人": entry.row.agency_lead, "企业负责人": entry.row.enterprise_lead,
             "问题": "",
         })
     by_row: dict[int, list[RowError]] = {}
@@ -329,7 +330,8 @@ def _manifests(result: BatchResult, label: str) -> dict[str, bytes]:
         records.append({
             "行号": row, "序号": "", "企业名称": errors[0].name,
             "统一社会信用代码": errors[0].code, "状态": "失败", "表单": "", "PDF": "", "Word": "",
-            "页数": 0, "问题": "；".join(f"「{e.column}」{e.message}" for e in errors),
+            "页数": 0, "项目负责人": "", "企业负责人": "",
+            "问题": "；".join(f"「{e.column}」{e.message}" for e in errors),
         })
     records.sort(key=lambda r: r["行号"])
 

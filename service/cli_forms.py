@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,6 +17,7 @@ from service.cli_common import (
     EXIT_CONVERTER,
     EXIT_WRITE,
     err,
+    os_reason,
     out,
     writable_folder,
 )
@@ -26,8 +26,6 @@ from service.errors import ConvertError, DataError, InputError
 from service.forms_jobs import parse_forms
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
-
-FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 Skeleton = Annotated[str, typer.Option(help="报告骨架编号，决定项目名称、委托单位与镇名单")]
 
@@ -115,8 +113,7 @@ def forms(
         err.print(f"PDF 转换失败：{exc.message}", style="bold red", markup=False)
         raise typer.Exit(EXIT_CONVERTER) from None
     except OSError as exc:
-        err.print(f"写入输出目录 {out_dir} 失败：{exc.strerror or exc}"
-                  f"{'（磁盘已满）' if exc.errno in FULL else ''}；已有的文件保持不变",
+        err.print(f"写入输出目录 {out_dir} 失败：{os_reason(exc)}；已有的文件保持不变",
                   style="bold red", markup=False)
         raise typer.Exit(EXIT_WRITE) from None
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from service.cli_common import EXIT_BAD_INPUT, EXIT_CHECKS_FAILED, err, out
+from service.cli_common import EXIT_BAD_INPUT, EXIT_CHECKS_FAILED, err, os_reason, out
 from service.errors import DataError, InputError, Problem
 from service.templates import KINDS, lint, store, stored
 
@@ -28,7 +28,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        err.print(f"无法读取 {path}：{exc.strerror}", style="bold red", markup=False)
+        err.print(f"无法读取 {path}：{os_reason(exc)}", style="bold red", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 

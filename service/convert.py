@@ -178,10 +178,14 @@ class Converter:
         # TODO: unoserver 3.7 waits a fixed 5 s before it serves, however soon LibreOffice
         # is up; a lone `zgsz forms` pays that once a run, and no option skips it.
         log.debug("starting unoserver on port %s", self.port)
+        # LibreOffice leaves a lu*.tmp folder in the temp dir at every start; kept in its
+        # profile, it goes when the profile does.
+        temp = self._profile / "tmp"
+        temp.mkdir()
         # A session of its own, so that stopping it also stops the soffice it spawned.
         self._process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True,
+            start_new_session=True, env={**os.environ, "TMPDIR": str(temp)},
         )
         try:
             self._wait_ready()

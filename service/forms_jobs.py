@@ -38,13 +38,18 @@ def parse_forms(text: str) -> tuple[int, ...] | None:
     """"1,2,3" -> (1, 2, 3), as `zgsz forms --forms` reads it; None when invalid."""
     try:
         parts = text.replace("，", ",").replace("、", ",").split(",")
-        # "1,2,3," is what a hand types as often as "1,2,3".
-        forms = tuple(sorted({int(part) for part in parts if part.strip()}))
+        # "1,2,3," is what a hand types as often as "1,2,3"; "1-3" is how files are named.
+        forms = tuple(sorted({n for part in parts if part.strip() for n in _numbers(part)}))
     except ValueError:
         return None
     if not forms or any(f not in DEFAULT_FORMS for f in forms):
         return None
     return forms
+
+
+def _numbers(part: str) -> range:
+    first, _, last = part.replace("－", "-").partition("-")
+    return range(int(first), int(last or first) + 1)
 
 
 def display_name(filename: str | None) -> str:

@@ -62,6 +62,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_DATES = 20
 # The template's example row is marked so; left in, it would become a real enterprise.
 EXAMPLE_MARK = "（示例行，请删除）"
+EXAMPLE_CODE = "91320412MA1XW7K30F"
 # Zero-width characters pasted in from web pages and chat: invisible, so not in the value.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 NUMBER_CODE = "被存成了数字，Excel 已丢失后几位；请把该列设为“文本”后重新填写"
@@ -152,7 +153,9 @@ def _wide(char: str) -> bool:
     return bool(char) and ("\u2e80" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef")
 
 
-_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                        r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"  # a time of day, as exports add
+                        r"|(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")  # 20220615
 
 
 def _dates(value: object) -> list[dt.date]:
@@ -172,7 +175,8 @@ def _dates(value: object) -> list[dt.date]:
         return [_serial_date(float(text))]
 
     found = []
-    for year, month, day in _DATE_TEXT.findall(text):
+    for match in _DATE_TEXT.finditer(text):
+        year, month, day = (g for g in match.groups() if g is not None)
         try:
             found.append(dt.date(int(year), int(month), int(day)))
         except ValueError:
@@ -196,12 +200,14 @@ def _credit_code(value: object) -> str:
     if isinstance(value, float | int) and not isinstance(value, bool):
         # Excel keeps 15 significant digits: an all-digit code saved as a number is gone.
         raise ValueError(NUMBER_CODE)
-    code = normalize_credit_code(_text(value))
+    # '9132… and ="9132…" are how people keep Excel from turning a code into a number.
+    code = normalize_credit_code(_EXCEL_TEXT.sub(r"\1", _text(value)))
     if _number_as_text(code):
         raise ValueError(NUMBER_CODE)
     return code
 
 
+_EXCEL_TEXT = re.compile(r'^(?:\'|="?)(.*?)"?$')
 _SCIENTIFIC = re.compile(r"[0-9]+(\.[0-9]+)?E\+?[0-9]+")
 
 
@@ -232,7 +238,10 @@ def _read_table(path: Path) -> Table:
         return _csv_table(path)
 
     if suffix not in (".xlsx", ".xlsm"):
-        raise _file_error(path, "只支持 .xlsx 与 .csv 名单（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+        how = {".xls": "旧版 .xls 请在 Excel 中另存为 .xlsx",
+               ".ods": ".ods 请在 WPS 或 LibreOffice 中另存为 .xlsx",
+               ".et": "WPS 表格请另存为 .xlsx"}.get(suffix, "可在 Excel 中另存为 .xlsx")
+        raise _file_error(path, f"只支持 .xlsx 与 .csv 名单（{how}）")
     book = _open_book(path)
     try:
         return _workbook_table(book, path)
@@ -271,7 +280,8 @@ def _open_book(path: Path):
     except InputError:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise _file_error(path, f"无法作为 Excel 文件打开（{type(exc).__name__}）") from exc
+        raise _file_error(path, "无法作为 Excel 文件打开：文件已损坏，或并非 Excel 文件而只是"
+                                f"改了扩展名（{type(exc).__name__}）") from exc
 
 
 def _workbook_table(book, path: Path) -> Table:
@@ -390,7 +400,7 @@ def _no_header(path: Path, sheets: list[str]) -> InputError:
 def read_roster(path: Path, skeleton: Skeleton) -> Roster:
     table = _read_table(path)
     rows, errors = [], []
-    seen_codes: dict[str, int] = {}
+    seen_codes: dict[str, tuple[int, str]] = {}
     seen_names: dict[str, int] = {}
 
     start = table.header_index + 2
@@ -428,6 +438,9 @@ def _read_row(number: int, values: dict[str, object],
                                "这是名单模板的示例行，未删除；请删除示例行", text["name"])]
 
     code, code_problem = _read_code(values.get("credit_code"))
+    if code == EXAMPLE_CODE:
+        # The example row typed over with a real name, its code left as it was.
+        code_problem = "这是名单模板示例行的代码，请填写该企业自己的统一社会信用代码"
     town = _known_town(text["town"], skeleton)
     dates, date_problem = _read_dates(values.get("dates"), skeleton.programme.year)
     problems = [*_text_problems(text), ("credit_code", code_problem),
@@ -510,18 +523,20 @@ def _town_guess(town: str, skeleton: Skeleton) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _duplicates(row: RosterRow, codes: dict[str, int],
+def _duplicates(row: RosterRow, codes: dict[str, tuple[int, str]],
                 names: dict[str, int]) -> list[RowError]:
     errors = []
     if row.credit_code in codes:
+        first, first_name = codes[row.credit_code]
+        same = "同一企业" if _squeeze(first_name) == _squeeze(row.name) else \
+            f"信用代码相同，但第 {first} 行的企业名称是“{first_name}”，请核对"
         errors.append(RowError(row.row, BY_KEY["credit_code"].header,
-                               f"与第 {codes[row.credit_code]} 行重复（同一企业）",
-                               row.name, row.credit_code))
+                               f"与第 {first} 行重复（{same}）", row.name, row.credit_code))
     elif _squeeze(row.name) in names:
         errors.append(RowError(row.row, BY_KEY["name"].header,
                                f"企业名称与第 {names[_squeeze(row.name)]} 行重复",
                                row.name, row.credit_code))
-    codes.setdefault(row.credit_code, row.row)
+    codes.setdefault(row.credit_code, (row.row, row.name))
     names.setdefault(_squeeze(row.name), row.row)
     return errors
 
@@ -540,7 +555,7 @@ def write_template(path: Path, skeleton: Skeleton) -> None:
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center")
-    sheet.append([f"常州市示例精密机械有限公司{EXAMPLE_MARK}", "91320412MA1XW7K30F",
+    sheet.append([f"常州市示例精密机械有限公司{EXAMPLE_MARK}", EXAMPLE_CODE,
                   skeleton.towns[0] if skeleton.towns else "", "常州示例智能制造咨询服务有限公司",
                   "张示例", "李示例", "2022-06-15、2022-07-20"])
     for i, column in enumerate(COLUMNS, start=1):

@@ -338,6 +338,17 @@ def test_invalid_options_are_named(service):
         ("roster", "企业名单文件", "必填，但未填写")]
 
 
+def test_misspelt_and_repeated_fields_are_named(service):
+    with service.client() as client:
+        answer = client.post("/v1/jobs/forms", data={"padeven": "true"}, files=[
+            ("roster", ("名单.xlsx", ROSTER, XLSX)), ("roster", ("二.xlsx", ROSTER, XLSX))])
+
+    assert answer.status_code == 422, answer.text
+    assert [(p["path"], p["message"]) for p in answer.json()["problems"]] == [
+        ("padeven", "没有这个字段（可用的字段：roster、forms、pad_even、docx、draft、skeleton）"),
+        ("roster", "只能给一次，却给了 2 次")]
+
+
 def test_roster_over_the_request_limit_answers_413(service):
     with service.client() as client:
         answer = submit(client, b"x" * (6 * 1024 * 1024), "名单.csv")

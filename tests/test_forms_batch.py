@@ -141,6 +141,29 @@ def test_a_roster_with_nothing_to_produce_leaves_the_folder_alone(tmp_path, libr
     assert sorted(p.name for p in out.rglob("*")) == before
 
 
+def test_notices_leads_and_a_range_of_forms(tmp_path, libreoffice):
+    rows = [[*HEADERS, "备注"], [*enterprise_row(1), "重点企业"]]
+    out = tmp_path / "out"
+
+    result = run_zgsz("forms", str(save_roster(tmp_path, rows)), "--forms", "1-3",
+                      "-o", str(out), check=True)
+
+    assert "注意：未识别的列已忽略：备注" in result.stderr
+    [record] = json.loads((out / "清单.json").read_text("utf-8"))
+    assert record["PDF"].endswith("_附件1-3.pdf") and record["页数"] == 3
+    assert (record["项目负责人"], record["企业负责人"]) == tuple(enterprise_row(1)[4:6])
+
+
+def test_an_output_path_through_a_file_is_named_in_chinese(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    roster = save_roster(tmp_path, [HEADERS, enterprise_row(1)])
+
+    result = run_zgsz("forms", str(roster), "-o", str(tmp_path / "afile" / "sub"))
+
+    assert result.returncode == 2
+    assert "无法创建输出目录" in result.stderr and "路径中有一段是文件，不是目录" in result.stderr
+
+
 def test_a_roster_inside_the_output_is_not_overwritten(tmp_path):
     roster = tmp_path / "清单.csv"
     roster.write_text(",".join(HEADERS) + "\n" + ",".join(enterprise_row(1)) + "\n", "utf-8")

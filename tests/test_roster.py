@@ -109,7 +109,10 @@ def test_full_width_lower_case_credit_code(tmp_path):
     ("2022年6月15日", [dt.date(2022, 6, 15)]),
     ("2022/6/15，2022.7.1", [dt.date(2022, 6, 15), dt.date(2022, 7, 1)]),
     ("２０２２－０６－１５", [dt.date(2022, 6, 15)]),
-], ids=["serial", "serial-as-text", "date-cell", "chinese", "two-dates", "full-width"])
+    ("2022-06-15 09:30", [dt.date(2022, 6, 15)]),
+    ("20220615", [dt.date(2022, 6, 15)]),
+], ids=["serial", "serial-as-text", "date-cell", "chinese", "two-dates", "full-width",
+        "with-time", "eight-digits"])
 def test_dates_in_the_forms_people_type(tmp_path, cell, expected):
     row = enterprise_row(1)
     row[6] = cell
@@ -429,3 +432,61 @@ def test_csv_separated_otherwise_than_by_commas(tmp_path, delimiter):
 
     assert roster.errors == []
     assert roster.rows[0].name == enterprise_row(1)[0]
+
+
+@pytest.mark.parametrize("typed", ["'{code}", '="{code}"', "=\"{code}\""],
+                         ids=["apostrophe", "formula", "formula-escaped"])
+def test_credit_code_kept_as_text_the_excel_way(tmp_path, typed):
+    row = enterprise_row(1)
+    row[1] = typed.format(code=row[1]).replace('\\"', '"')
+
+    roster = read_roster(save_csv(tmp_path, [HEADERS, row]), SKELETON)
+
+    assert roster.errors == []
+    assert roster.rows[0].credit_code == enterprise_row(1)[1]
+
+
+def test_one_code_under_two_names_names_both(tmp_path):
+    other = enterprise_row(1)
+    other[0] = "常州市另一家有限公司"
+
+    roster = read_roster(save_roster(tmp_path, [HEADERS, enterprise_row(1), other]), SKELETON)
+
+    [error] = roster.errors
+    assert (error.row, error.column) == (3, "统一社会信用代码")
+    assert error.message == (f"与第 2 行重复（信用代码相同，但第 2 行的企业名称是"
+                             f"“{enterprise_row(1)[0]}”，请核对）")
+
+
+def test_the_examples_code_under_a_real_name_is_refused(tmp_path):
+    template = tmp_path / "模板.xlsx"
+    write_template(template, SKELETON)
+    book = load_workbook(template)
+    sheet = book["名单"]
+    example = [c.row for c in sheet["A"] if "示例行" in str(c.value)][0]
+    sheet.cell(example, 1, "常州市真实精密机械有限公司")
+    book.save(template)
+
+    roster = read_roster(template, SKELETON)
+
+    assert roster.rows == []
+    assert [(e.column, e.message) for e in roster.errors] == [
+        ("统一社会信用代码", "这是名单模板示例行的代码，请填写该企业自己的统一社会信用代码")]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("名单.ods", b"PK", "只支持 .xlsx 与 .csv 名单（.ods 请在 WPS 或 LibreOffice 中另存为 .xlsx）"),
+    ("名单.xlsx", None, "无法作为 Excel 文件打开：文件已损坏，或并非 Excel 文件而只是改了扩展名"),
+], ids=["ods", "zip-renamed"])
+def test_files_that_are_not_rosters_say_what_to_do(tmp_path, name, content, message):
+    path = tmp_path / name
+    if content is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "不是表格")
+    else:
+        path.write_bytes(content)
+
+    with pytest.raises(InputError) as caught:
+        read_roster(path, SKELETON)
+
+    assert caught.value.problems[0].message.startswith(message)

@@ -13,7 +13,7 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from service import forms_jobs
 from service.api.deps import PrincipalDep, QueueDep, SettingsDep, StoreDep
@@ -38,9 +38,29 @@ router = APIRouter(prefix="/v1/jobs", tags=["任务"], responses={
     401: {"model": ErrorOut, "description": "缺少访问令牌，或令牌无效"}})
 
 DEFAULT_SKELETON = "wujin-2022"
+FIELDS = {"roster": "企业名单文件", "forms": "附件", "pad_even": "补足偶数页",
+          "docx": "Word 文件", "draft": "草稿水印", "skeleton": "报告骨架"}
 
 
-@router.post("/forms", status_code=202, response_model=JobOut, responses={
+async def _fields_as_documented(request: Request) -> None:
+    """A misspelt option (padeven) or a field given twice would otherwise be ignored
+    without a word, and the job made without what was asked for."""
+    # FastAPI has read the form already; Starlette hands back the same one.
+    form = await request.form()
+    names = [name for name, _ in form.multi_items()]
+    problems = [Problem("request.unknown_field", k, k,
+                        f"没有这个字段（可用的字段：{'、'.join(FIELDS)}）")
+                for k in dict.fromkeys(names) if k not in FIELDS]
+    problems += [Problem("request.repeated_field", k, FIELDS[k],
+                         f"只能给一次，却给了 {names.count(k)} 次")
+                 for k in dict.fromkeys(names) if k in FIELDS and names.count(k) > 1]
+    if problems:
+        raise ApiError(422, "input.invalid", f"输入有误，共 {len(problems)} 处问题",
+                       problems=problems)
+
+
+@router.post("/forms", status_code=202, response_model=JobOut,
+             dependencies=[Depends(_fields_as_documented)], responses={
     413: {"model": ErrorOut, "description": "请求体超过 ZGSZ_MAX_REQUEST_BYTES"},
     422: {"model": ErrorOut, "description": "名单无法读取、没有可生成的企业，或选项有误"},
     **{k: ERRORS[k] for k in (409, 429, 503)}})
