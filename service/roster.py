@@ -111,14 +111,11 @@ def _header_key(cell: object) -> str | None:
         return None
     text = _squeeze(str(cell)).rstrip("*")
     # "统一社会信用代码（18位）", "企业名称（全称）": a note after a header we know.
-    bare = _HEADER_NOTE.sub("", text)
-    for column in COLUMNS:
-        names = {_squeeze(n) for n in (column.header, *column.aliases)}
-        if text in names or bare in names:
-            return column.key
-    return None
+    return _HEADERS.get(text) or _HEADERS.get(_HEADER_NOTE.sub("", text))
 
 
+_HEADERS = {_squeeze(name): column.key for column in COLUMNS
+            for name in (column.header, *column.aliases)}
 _HEADER_NOTE = re.compile(r"（[^（）]*）\*?$")
 
 
