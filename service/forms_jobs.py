@@ -48,8 +48,12 @@ def parse_forms(text: str) -> tuple[int, ...] | None:
 
 
 def _numbers(part: str) -> range:
-    first, _, last = part.replace("－", "-").partition("-")
-    return range(int(first), int(last or first) + 1)
+    first, dash, last = part.replace("－", "-").partition("-")
+    start, stop = int(first), int(last if dash else first)
+    if not (min(DEFAULT_FORMS) <= start <= stop <= max(DEFAULT_FORMS)):
+        # Checked before the range is walked: "1-999999999" must not count to a billion.
+        raise ValueError(part)
+    return range(start, stop + 1)
 
 
 def display_name(filename: str | None) -> str:

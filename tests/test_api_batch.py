@@ -329,10 +329,14 @@ def test_invalid_options_are_named(service):
     with service.client() as client:
         answer = submit(client, xlsx(roster_rows()), forms="1,4", skeleton="../x")
         missing = client.post("/v1/jobs/forms", data={"forms": "1"})
+        # A range is read as one (1-3), but a vast one is refused, not counted through.
+        vast = submit(client, xlsx(roster_rows()), forms="1-99999999999999")
 
     assert answer.status_code == 422
     assert {p["path"]: p["label"] for p in answer.json()["problems"]} == {
         "forms": "附件", "skeleton": "报告骨架"}
+    assert vast.status_code == 422
+    assert [p["path"] for p in vast.json()["problems"]] == ["forms"]
     assert missing.status_code == 422
     assert [(p["path"], p["label"], p["message"]) for p in missing.json()["problems"]] == [
         ("roster", "企业名单文件", "必填，但未填写")]
