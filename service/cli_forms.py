@@ -47,13 +47,13 @@ def roster_template(
 def _parse_forms(text: str) -> tuple[int, ...]:
     forms = parse_forms(text)
     if forms is None:
-        raise typer.BadParameter(f"“{text}”无效，应为 1、2、3 中的一个或几个，如 1,2,3")
+        raise typer.BadParameter(f"“{text}”无效，应为 1、2、3 中的一个或几个，如 1,2,3 或 1-3")
     return forms
 
 
 def forms(
     roster_path: Annotated[Path, typer.Argument(help="企业名单（.xlsx 或 .csv）")],
-    forms_text: Annotated[str, typer.Option("--forms", help="要生成的附件，如 1,2,3")]
+    forms_text: Annotated[str, typer.Option("--forms", help="要生成的附件，如 1,2,3 或 1-3")]
     = "1,2,3",
     out_dir: Annotated[Path, typer.Option("-o", "--out", help="输出目录")] = Path("out"),
     with_docx: Annotated[bool, typer.Option("--docx", help="同时输出每家企业的 Word 文件")]

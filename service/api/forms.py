@@ -69,7 +69,7 @@ def submit_forms(
     queue: QueueDep, who: PrincipalDep,
     roster: Annotated[UploadFile, File(
         description="企业名单：.xlsx 或 .csv（UTF-8 或 GBK），格式同 `zgsz roster-template`")],
-    forms: Annotated[str, Form(max_length=20, description="要生成的附件，如 1,2,3")]
+    forms: Annotated[str, Form(max_length=20, description="要生成的附件，如 1,2,3 或 1-3")]
     = "1,2,3",
     pad_even: Annotated[bool, Form(description="打印版中每家企业补足偶数页，"
                                                "双面打印时不会两家企业共用一张纸")] = False,
@@ -95,7 +95,7 @@ def submit_forms(
     problems = []
     if selected is None:
         problems.append(Problem("request.forms", "forms", "附件",
-                                f"“{forms}”无效，应为 1、2、3 中的一个或几个，如 1,2,3"))
+                                f"“{forms}”无效，应为 1、2、3 中的一个或几个，如 1,2,3 或 1-3"))
     if skeleton not in available():
         problems.append(Problem("request.skeleton", "skeleton", "报告骨架",
                                 f"报告骨架 {skeleton} 不存在（现有：{'、'.join(available())}）"))
