@@ -15,6 +15,7 @@ match on the path and the code.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -77,3 +78,17 @@ class UnavailableError(ZgszError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# The operating system's reasons are in English; these are the ones users meet.
+_REASONS = {
+    errno.ENOENT: "路径不存在", errno.ENOTDIR: "路径中有一段是文件，不是目录",
+    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "所在磁盘只读",
+    errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已满", errno.EFBIG: "文件过大",
+    errno.ENAMETOOLONG: "名称过长", errno.EISDIR: "是一个目录",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese where we know the reason."""
+    return _REASONS.get(exc.errno) or exc.strerror or str(exc)

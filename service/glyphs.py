@@ -22,6 +22,8 @@ from service.labels import dotted, label_for
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Direction overrides make a name print (and a file name read) other than as typed.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Marks that combine with the character before them or steer layout; fonts need not
 # carry them as glyphs of their own.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff"
@@ -79,11 +81,22 @@ def _describe(chars: list[str]) -> str:
                     for c in chars[:5]) + ("等" if len(chars) > 5 else "")
 
 
-def string_problem(text: str) -> tuple[str, str] | None:
-    """A code and a message for a string that cannot be stored or drawn, else None."""
+def illegal_problem(text: str) -> str | None:
+    """Why no document can hold the string, else None."""
     illegal = sorted(set(_XML_ILLEGAL.findall(text)))
     if illegal:
-        return "text.illegal_char", f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"
+        return f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"
+    bidi = sorted(set(_BIDI.findall(text)))
+    if bidi:
+        return f"含有改变文字方向的控制字符{_describe(bidi)}，打印出来会与所填不同，请删除"
+    return None
+
+
+def string_problem(text: str) -> tuple[str, str] | None:
+    """A code and a message for a string that cannot be stored or drawn, else None."""
+    illegal = illegal_problem(text)
+    if illegal:
+        return "text.illegal_char", illegal
     fonts = covered()
     undrawable = sorted({c for c in text if ord(c) not in fonts and not _INVISIBLE.match(c)})
     if undrawable and fonts:

@@ -331,7 +331,7 @@ def render_compliance(context: dict) -> bytes:
 
 
 STEM_BYTES = 150
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\u202a-\u202e\u2066-\u2069]')
 
 
 def file_stem(enterprise_name: str) -> str:

@@ -12,24 +12,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from service.credit_code import credit_code_problem, normalize_credit_code
-from service.errors import InputError, Problem
-from service.glyphs import string_problem
+from service.errors import InputError, Problem, os_reason
+from service.glyphs import illegal_problem, string_problem
 from service.model import NAME_MAX
 from service.skeleton import Skeleton
 from service.uploads import inspect_office
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ EXAMPLE_MARK = "（示例行，请删除）"
 EXAMPLE_CODE = "91320412MA1XW7K30F"
 # Zero-width characters pasted in from web pages and chat: invisible, so not in the value.
 INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+UNSAVED_FORMULA = ("是公式，但文件中没有保存它的计算结果（程序生成的文件常见）；"
+                   "请在 Excel 中打开后保存一次，或把公式粘贴为数值")
 NUMBER_CODE = "被存成了数字，Excel 已丢失后几位；请把该列设为“文本”后重新填写"
 
 
@@ -226,6 +232,8 @@ class Table:
     mapping: dict[int, str]  # column index -> column key
     notices: list[str] = field(default_factory=list)
     hidden: set[int] = field(default_factory=set)  # row numbers as Excel shows them
+    # (row number, column index) of formulas saved without their result
+    unsaved: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _read_table(path: Path) -> Table:
@@ -258,7 +266,10 @@ def _csv_table(path: Path) -> Table:
 
 
 def _csv_text(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = _read_bytes(path)
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _file_error(path, "这是 Excel（或其他 Office）文件，扩展名却是 .csv；"
+                                "请把扩展名改回 .xlsx，或在 Excel 中另存为 CSV")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -267,18 +278,26 @@ def _csv_text(path: Path) -> str:
     raise _file_error(path, "CSV 文件既不是 UTF-8 也不是 GBK 编码")
 
 
-def _open_book(path: Path):
-    # Read-only mode streams the rows: a roster of thousands stays small in memory.
+def _read_bytes(path: Path) -> bytes:
     try:
-        content = inspect_office(path.read_bytes(), str(path), "xlsx").content
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        return path.read_bytes()
     except FileNotFoundError:
         raise _file_error(path, "文件不存在") from None
-    except InputError:
-        raise
+    except IsADirectoryError:
+        raise _file_error(path, "这是一个文件夹，不是名单文件") from None
+    except OSError as exc:
+        raise _file_error(path, "无法读取：" + os_reason(exc)) from None
+
+
+def _open_book(path: Path):
+    content = inspect_office(_read_bytes(path), str(path), "xlsx").content
+    # Read-only mode streams the rows: a roster of thousands stays small in memory.
+    try:
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        log.info("roster not readable as xlsx: %s", type(exc).__name__)
         raise _file_error(path, "无法作为 Excel 文件打开：文件已损坏，或并非 Excel 文件而只是"
-                                f"改了扩展名（{type(exc).__name__}）") from exc
+                                "改了扩展名") from exc
 
 
 def _workbook_table(book, path: Path) -> Table:
@@ -290,7 +309,7 @@ def _workbook_table(book, path: Path) -> Table:
             continue
 
         table.cells = [list(row) for row in sheet.iter_rows(values_only=True)]
-        merged, table.hidden = _sheet_layout(sheet)
+        merged, table.hidden, table.unsaved = _sheet_layout(sheet)
         _spread_merged(table, merged)
 
         # Offices keep one sheet per agency or per year: say which were left out.
@@ -319,26 +338,39 @@ def _looks_like_roster(sheet, path: Path) -> bool:
 
 _MERGE_CELL = f"{{{SHEET_MAIN_NS}}}mergeCell"
 _ROW = f"{{{SHEET_MAIN_NS}}}row"
+_CELL = f"{{{SHEET_MAIN_NS}}}c"
+_FORMULA = f"{{{SHEET_MAIN_NS}}}f"
+_VALUE = f"{{{SHEET_MAIN_NS}}}v"
+Layout = tuple[list[tuple[int, int, int, int]], set[int], set[tuple[int, int]]]
 
 
-def _sheet_layout(sheet) -> tuple[list[tuple[int, int, int, int]], set[int]]:
-    """Merged cells as (min_col, min_row, max_col, max_row), and the hidden rows' numbers.
-    Read-only sheets offer neither, and loading the workbook whole would make an object
-    of every cell; both are in the sheet's XML, so one more streaming pass finds them."""
-    merged, hidden = [], set()
+def _sheet_layout(sheet) -> Layout:
+    """Merged cells as (min_col, min_row, max_col, max_row), the hidden rows' numbers, and
+    the formula cells saved without a result (files written by programs: Excel computes
+    and saves results, openpyxl and some exporters do not). Read-only sheets offer none
+    of these, and loading the workbook whole would make an object of every cell; all are
+    in the sheet's XML, so one more streaming pass finds them."""
+    merged, hidden, unsaved = [], set(), set()
     # Private, but read-only mode has no public way to the sheet's XML.
     with sheet._get_source() as source:
         for _, element in iterparse(source):
-            if element.tag == _ROW:
+            if element.tag == _CELL:
+                if element.find(_FORMULA) is not None and not element.findtext(_VALUE):
+                    with suppress(TypeError, ValueError):  # a cell without its place
+                        column, row = coordinate_to_tuple(element.get("r", ""))[::-1]
+                        unsaved.add((row, column - 1))
+                element.clear()  # its <f> and <v> with it
+            elif element.tag == _ROW:
                 if element.get("hidden") in ("1", "true") and element.get("r", "").isdigit():
                     hidden.add(int(element.get("r")))
+                element.clear()
             elif element.tag == _MERGE_CELL:
                 try:
                     merged.append(range_boundaries(element.get("ref", "")))
                 except (TypeError, ValueError):
                     pass  # a merge we cannot place is left unspread, not a reason to fail
-            element.clear()
-    return merged, hidden
+                element.clear()
+    return merged, hidden, unsaved
 
 
 def _spread_merged(table: Table, merged: list[tuple[int, int, int, int]]) -> None:
@@ -403,6 +435,12 @@ def read_roster(path: Path, skeleton: Skeleton) -> Roster:
     start = table.header_index + 2
     for offset, raw in enumerate(table.cells[table.header_index + 1:], start=start):
         values = {key: _cell(raw, i) for i, key in table.mapping.items()}
+        unsaved = [RowError(offset, BY_KEY[key].header, UNSAVED_FORMULA)
+                   for i, key in table.mapping.items()
+                   if (offset, i) in table.unsaved and _text(values[key]) == ""]
+        if unsaved:
+            errors += unsaved
+            continue
         if all(_text(v) == "" for v in values.values()):
             continue
 
@@ -461,6 +499,11 @@ def _text_problems(text: dict[str, str]) -> list[tuple[str, str]]:
             problems.append((column.key, f"不能超过 {NAME_MAX} 个字符（表单中一行印不下）"))
         elif column.printed and (found := string_problem(value)):
             problems.append((column.key, found[1]))
+        elif column.key == "name" and not re.search(r"\w", value):
+            problems.append((column.key, f"“{value}”不是企业名称：没有一个字或字母"))
+        elif (illegal := illegal_problem(value)):
+            # Not printed, but written into the manifest.
+            problems.append((column.key, illegal))
     return problems
 
 

@@ -173,6 +173,17 @@ def test_unknown_job_is_404(service):
     assert answer.json()["code"] == "job.not_found"
 
 
+def test_unknown_address_and_wrong_method_answer_in_our_shape(service):
+    with service.client() as client:
+        missing = client.get("/v1/nothing-here")
+        wrong = client.put("/v1/jobs/forms")
+
+    assert (missing.status_code, missing.json()["message"]) == (404, "没有这个地址")
+    assert (wrong.status_code, wrong.json()["message"]) == (405, "此地址不接受 PUT 请求")
+    assert wrong.json()["code"] == "http.method_not_allowed" and "allow" in wrong.headers
+    assert set(missing.json()) >= {"code", "message", "retryable", "problems"}
+
+
 def test_reference_data(service):
     with service.client() as client:
         skeletons = client.get("/v1/skeletons").json()

@@ -490,3 +490,48 @@ def test_files_that_are_not_rosters_say_what_to_do(tmp_path, name, content, mess
         read_roster(path, SKELETON)
 
     assert caught.value.problems[0].message.startswith(message)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: None, "文件不存在"),
+    (lambda p: p.mkdir(), "这是一个文件夹，不是名单文件"),
+    (lambda p: p.write_bytes(b"PK\x03\x04" + b"\0" * 40),
+     "这是 Excel（或其他 Office）文件，扩展名却是 .csv"),
+], ids=["missing", "a-folder", "xlsx-renamed"])
+def test_a_csv_path_that_is_no_csv_says_so(tmp_path, make, message):
+    path = tmp_path / "名单.csv"
+    make(path)
+
+    with pytest.raises(InputError) as caught:
+        read_roster(path, SKELETON)
+
+    assert caught.value.problems[0].message.startswith(message)
+
+
+def test_formulas_saved_without_results_are_named(tmp_path):
+    # openpyxl, like many programs, writes formulas without computing them.
+    rows = [HEADERS, enterprise_row(1), enterprise_row(2), enterprise_row(3)]
+    rows[2][0] = '=A2&"分公司"'
+    rows[3][6] = "=DATE(2022,6,15)"
+
+    roster = read_roster(save_roster(tmp_path, rows), SKELETON)
+
+    assert [r.row for r in roster.rows] == [2]
+    assert [(e.row, e.column) for e in roster.errors] == [(3, "企业名称"), (4, "服务日期")]
+    assert roster.errors[0].message.startswith("是公式，但文件中没有保存它的计算结果")
+
+
+@pytest.mark.parametrize("column, value, message", [
+    (0, "常州市\u202e司公限有\u202c机械", "含有改变文字方向的控制字符"),
+    (0, "..", "“..”不是企业名称：没有一个字或字母"),
+    (4, "项目\x07负责人", "含有 Word 文件无法保存的字符U+0007"),
+], ids=["direction-override", "no-word", "control-in-a-lead"])
+def test_names_that_would_print_or_list_other_than_typed(tmp_path, column, value, message):
+    row = enterprise_row(1)
+    row[column] = value
+
+    roster = read_roster(save_csv(tmp_path, [HEADERS, row]), SKELETON)
+
+    [error] = roster.errors
+    assert error.column == HEADERS[column]
+    assert error.message.startswith(message)

@@ -7,6 +7,7 @@
     QueueFullError                    429  with Retry-After
     UnavailableError, ConvertError    503  with Retry-After: Redis, worker, LibreOffice
     DataError                         500  a data file of ours is broken
+    no such route, method not allowed 404, 405
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import (
     ConvertError,
@@ -103,7 +105,19 @@ def request_problems(exc: RequestValidationError) -> list[Problem]:
     return problems
 
 
+# Starlette's own answers (no route, wrong method), in our shape and words.
+_ROUTING = {404: ("http.not_found", "没有这个地址"),
+            405: ("http.method_not_allowed", "此地址不接受 {method} 请求")}
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _routing(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _ROUTING.get(exc.status_code, ("http.error", str(exc.detail)))
+        answer = _answer(exc.status_code, body(code, message.format(method=request.method)))
+        answer.headers.update(exc.headers or {})
+        return answer
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = request_problems(exc)
