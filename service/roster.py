@@ -435,7 +435,8 @@ def read_roster(path: Path, skeleton: Skeleton) -> Roster:
     start = table.header_index + 2
     for offset, raw in enumerate(table.cells[table.header_index + 1:], start=start):
         values = {key: _cell(raw, i) for i, key in table.mapping.items()}
-        unsaved = [RowError(offset, BY_KEY[key].header, UNSAVED_FORMULA)
+        unsaved = [RowError(offset, BY_KEY[key].header, UNSAVED_FORMULA,
+                            _text(values.get("name")))
                    for i, key in table.mapping.items()
                    if (offset, i) in table.unsaved and _text(values[key]) == ""]
         if unsaved:
