@@ -17,12 +17,11 @@ from service.cli_common import (
     EXIT_CONVERTER,
     EXIT_WRITE,
     err,
-    os_reason,
     out,
     writable_folder,
 )
 from service.convert import Converter, start_all
-from service.errors import ConvertError, DataError, InputError
+from service.errors import ConvertError, DataError, InputError, os_reason
 from service.forms_jobs import parse_forms
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from service.cli_common import EXIT_BAD_INPUT, EXIT_CHECKS_FAILED, err, os_reason, out
-from service.errors import DataError, InputError, Problem
+from service.cli_common import EXIT_BAD_INPUT, EXIT_CHECKS_FAILED, err, out
+from service.errors import DataError, InputError, Problem, os_reason
 from service.templates import KINDS, lint, store, stored
 
 app = typer.Typer(help="自定义 Word 模板：检查、保存、列出。", no_args_is_help=True,

@@ -23,7 +23,8 @@ from service.labels import dotted, label_for
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # Direction overrides make a name print (and a file name read) other than as typed.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+DIRECTION_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{DIRECTION_CONTROLS}]")
 # Marks that combine with the character before them or steer layout; fonts need not
 # carry them as glyphs of their own.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff"
@@ -82,7 +83,7 @@ def _describe(chars: list[str]) -> str:
 
 
 def illegal_problem(text: str) -> str | None:
-    """Why no document can hold the string, else None."""
+    """Why the string cannot go into a document as typed, else None."""
     illegal = sorted(set(_XML_ILLEGAL.findall(text)))
     if illegal:
         return f"含有 Word 文件无法保存的字符{_describe(illegal)}，请删除"

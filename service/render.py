@@ -23,6 +23,7 @@ from service.cmmm import level_name
 from service.drafts import draft_sections
 from service.errors import DataError
 from service.figures import figures_context
+from service.glyphs import DIRECTION_CONTROLS
 from service.model import DiagnosisInput, Visit
 from service.paths import TEMPLATES, custom_template
 from service.skeleton import Skeleton, load_skeleton
@@ -331,7 +332,7 @@ def render_compliance(context: dict) -> bytes:
 
 
 STEM_BYTES = 150
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\u202a-\u202e\u2066-\u2069]')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|' + DIRECTION_CONTROLS + "]")
 
 
 def file_stem(enterprise_name: str) -> str:

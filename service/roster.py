@@ -502,7 +502,7 @@ def _text_problems(text: dict[str, str]) -> list[tuple[str, str]]:
             problems.append((column.key, found[1]))
         elif column.key == "name" and not re.search(r"\w", value):
             problems.append((column.key, f"“{value}”不是企业名称：没有一个字或字母"))
-        elif (illegal := illegal_problem(value)):
+        elif not column.printed and (illegal := illegal_problem(value)):
             # Not printed, but written into the manifest.
             problems.append((column.key, illegal))
     return problems

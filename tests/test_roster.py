@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from service.errors import InputError
+from service.render import file_stem
 from service.roster import read_roster, write_template
 from service.skeleton import load_skeleton
 from tests.roster_data import HEADERS, enterprise_row, save_roster
@@ -535,3 +536,8 @@ def test_names_that_would_print_or_list_other_than_typed(tmp_path, column, value
     [error] = roster.errors
     assert error.column == HEADERS[column]
     assert error.message.startswith(message)
+
+
+def test_file_names_never_carry_direction_overrides():
+    # Refused in the roster and the report input; file names hold to it on their own too.
+    assert file_stem("常州市\u202e司公限有\u202c机械") == "常州市_司公限有_机械"
